@@ -1,0 +1,126 @@
+import CDNNL
+
+/// oneDNN convolution primitives (forward, backward data, backward weights), with
+/// `format_tag_any` so the JIT kernels get their blocked layouts; tensors stay NCHW outside.
+enum DNNLConvolution {
+    /// Descriptors shared by the three directions of one configuration.
+    struct Descs {
+        let src: MemoryDesc, weights: MemoryDesc, bias: MemoryDesc, dst: MemoryDesc
+        let srcAny: MemoryDesc, weightsAny: MemoryDesc, dstAny: MemoryDesc
+        let strides: [Int64], dilates: [Int64], padL: [Int64], padR: [Int64]
+
+        init(_ s: ConvShapes) throws {
+            let g = s.g
+            src = try plainDesc([s.n, s.cin, s.h, s.w])
+            dst = try plainDesc([s.n, s.cout, s.oh, s.ow])
+            bias = try plainDesc([s.cout])
+            // (Cout, Cin/g, kh, kw) in memory is oihw, or goihw with the groups split out.
+            let wdims = g.groups == 1 ? [s.cout, s.cin, s.kh, s.kw] : [g.groups, s.coutPerGroup, s.cinPerGroup, s.kh, s.kw]
+            weights = try plainDesc(wdims)
+            srcAny = try memoryDesc([s.n, s.cin, s.h, s.w], dnnl_format_tag_any)
+            dstAny = try memoryDesc([s.n, s.cout, s.oh, s.ow], dnnl_format_tag_any)
+            weightsAny = try memoryDesc(wdims, dnnl_format_tag_any)
+            strides = [Int64(g.strideH), Int64(g.strideW)]
+            dilates = [Int64(g.dilationH - 1), Int64(g.dilationW - 1)]  // oneDNN counts extra gaps
+            padL = [Int64(g.padH), Int64(g.padW)]
+            // Right padding that makes oneDNN's output size equal PyTorch's floor rule.
+            padR = [Int64((s.oh - 1) * g.strideH + (s.kh - 1) * g.dilationH + 1 - s.h - g.padH),
+                    Int64((s.ow - 1) * g.strideW + (s.kw - 1) * g.dilationW + 1 - s.w - g.padW)]
+        }
+    }
+
+    final class Entry {
+        let descs: Descs
+        let forwardPD: Primitive
+        let forward: BridgedPrimitive
+        var backwardData: BridgedPrimitive?
+        var backwardWeights: BridgedPrimitive?
+        var backwardWeightsNoBias: BridgedPrimitive?
+
+        init(_ s: ConvShapes, hasBias: Bool, training: Bool) throws {
+            let descs = try Descs(s)
+            self.descs = descs
+            var d = dnnl_convolution_desc_t()
+            var src = descs.srcAny, w = descs.weightsAny, dst = descs.dstAny
+            let b = descs.bias
+            try withOptionalPointer(hasBias ? b : nil) { bp in
+                try check(dnnl_dilated_convolution_forward_desc_init(
+                    &d, training ? dnnl_forward_training : dnnl_forward_inference, dnnl_convolution_direct,
+                    &src, &w, bp, &dst, descs.strides, descs.dilates, descs.padL, descs.padR),
+                    "convolution_forward_desc_init \(s.key)")
+            }
+            forwardPD = try Primitive("conv2d[\(s.key)]", desc: &d)
+            var args: [(arg: Int32, user: MemoryDesc, isOutput: Bool)] = [
+                (DNNL_ARG_SRC, descs.src, false), (DNNL_ARG_WEIGHTS, descs.weights, false), (DNNL_ARG_DST, descs.dst, true),
+            ]
+            if hasBias { args.append((DNNL_ARG_BIAS, descs.bias, false)) }
+            forward = try BridgedPrimitive(forwardPD, args: args)
+        }
+    }
+
+    static func entry(_ s: ConvShapes, hasBias: Bool, training: Bool) throws -> Entry {
+        try PrimitiveCache.get("conv2d:\(s.key):bias\(hasBias):train\(training)") {
+            try Entry(s, hasBias: hasBias, training: training)
+        }
+    }
+
+    static func forward(_ s: ConvShapes, x: Tensor, weight: Tensor, bias: Tensor?, y: Tensor, training: Bool) throws {
+        let e = try entry(s, hasBias: bias != nil, training: training)
+        var data: [Int32: UnsafeMutableRawPointer] = [
+            DNNL_ARG_SRC: x.pointer.raw, DNNL_ARG_WEIGHTS: weight.pointer.raw, DNNL_ARG_DST: y.pointer.raw,
+        ]
+        if let bias { data[DNNL_ARG_BIAS] = bias.pointer.raw }
+        try e.forward.run(data)
+    }
+
+    static func backwardData(_ s: ConvShapes, dy: Tensor, weight: Tensor, dx: Tensor) throws {
+        let e = try entry(s, hasBias: false, training: true)
+        if e.backwardData == nil {
+            let ds = e.descs
+            var d = dnnl_convolution_desc_t()
+            var src = ds.srcAny, w = ds.weightsAny, dst = ds.dstAny
+            try check(dnnl_dilated_convolution_backward_data_desc_init(
+                &d, dnnl_convolution_direct, &src, &w, &dst, ds.strides, ds.dilates, ds.padL, ds.padR),
+                "convolution_backward_data_desc_init \(s.key)")
+            let p = try Primitive("conv2d.backward_data[\(s.key)]", desc: &d, hint: e.forwardPD)
+            e.backwardData = try BridgedPrimitive(p, args: [
+                (DNNL_ARG_DIFF_DST, ds.dst, false), (DNNL_ARG_WEIGHTS, ds.weights, false), (DNNL_ARG_DIFF_SRC, ds.src, true),
+            ])
+        }
+        try e.backwardData!.run([
+            DNNL_ARG_DIFF_DST: dy.pointer.raw, DNNL_ARG_WEIGHTS: weight.pointer.raw, DNNL_ARG_DIFF_SRC: dx.pointer.raw,
+        ])
+    }
+
+    static func backwardWeights(_ s: ConvShapes, x: Tensor, dy: Tensor, dw: Tensor, db: Tensor?) throws {
+        let hasBias = db != nil
+        let e = try entry(s, hasBias: hasBias, training: true)
+        let cached = hasBias ? e.backwardWeights : e.backwardWeightsNoBias
+        let bw: BridgedPrimitive
+        if let cached {
+            bw = cached
+        } else {
+            let ds = e.descs
+            var d = dnnl_convolution_desc_t()
+            var src = ds.srcAny, w = ds.weightsAny, dst = ds.dstAny
+            let b = ds.bias
+            try withOptionalPointer(hasBias ? b : nil) { bp in
+                try check(dnnl_dilated_convolution_backward_weights_desc_init(
+                    &d, dnnl_convolution_direct, &src, &w, bp, &dst, ds.strides, ds.dilates, ds.padL, ds.padR),
+                    "convolution_backward_weights_desc_init \(s.key)")
+            }
+            let p = try Primitive("conv2d.backward_weights[\(s.key)]", desc: &d, hint: e.forwardPD)
+            var args: [(arg: Int32, user: MemoryDesc, isOutput: Bool)] = [
+                (DNNL_ARG_SRC, ds.src, false), (DNNL_ARG_DIFF_DST, ds.dst, false), (DNNL_ARG_DIFF_WEIGHTS, ds.weights, true),
+            ]
+            if hasBias { args.append((DNNL_ARG_DIFF_BIAS, ds.bias, true)) }
+            bw = try BridgedPrimitive(p, args: args)
+            if hasBias { e.backwardWeights = bw } else { e.backwardWeightsNoBias = bw }
+        }
+        var data: [Int32: UnsafeMutableRawPointer] = [
+            DNNL_ARG_SRC: x.pointer.raw, DNNL_ARG_DIFF_DST: dy.pointer.raw, DNNL_ARG_DIFF_WEIGHTS: dw.pointer.raw,
+        ]
+        if let db { data[DNNL_ARG_DIFF_BIAS] = db.pointer.raw }
+        try bw.run(data)
+    }
+}
