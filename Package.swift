@@ -40,7 +40,6 @@ let package = Package(
             dependencies: ["HardEngine"],
             resources: [.copy("Fixtures")]
         ),
-        .testTarget(name: "HardNNTests", dependencies: ["HardNN", "HardEngine"]),
     ],
     swiftLanguageModes: [.v5]
 )
