@@ -1,7 +1,9 @@
 import CDNNL
 
 /// oneDNN pooling (v2 descriptors, no dilation). Max pooling in training keeps a
-/// workspace with the argmax that the backward pass reads.
+/// workspace with the argmax that the backward pass reads. The primitive works on NHWC,
+/// where oneDNN has JIT kernels (on plain NCHW it only has a slow generic one); reorders
+/// bridge to and from the NCHW tensors.
 enum DNNLPooling {
     struct Params {
         let strides: [Int64], kernel: [Int64], dilation: [Int64], padL: [Int64], padR: [Int64]
@@ -19,46 +21,47 @@ enum DNNLPooling {
         }
     }
 
-    static func forwardPrimitive(_ kind: PoolKind, _ g: Pool2dGeometry, _ input: [Int], _ output: [Int]) throws -> Primitive {
-        try PrimitiveCache.get("pool:\(kind):\(g):\(input)") { () -> Primitive in
+    static func forwardPrimitive(_ kind: PoolKind, _ g: Pool2dGeometry, _ input: [Int], _ output: [Int]) throws -> BridgedPrimitive {
+        try PrimitiveCache.get("pool:\(kind):\(g):\(input)") { () -> BridgedPrimitive in
             let p = Params(kind, g, input: input, output: output)
-            var s = try plainDesc(input), d = try plainDesc(output)
+            var s = try memoryDesc(input, dnnl_nhwc), d = try memoryDesc(output, dnnl_nhwc)
             var desc = dnnl_pooling_v2_desc_t()
             try check(dnnl_pooling_v2_forward_desc_init(&desc, dnnl_forward_training, p.alg, &s, &d, p.strides, p.kernel,
                                                         p.dilation, p.padL, p.padR), "pooling_v2_forward_desc_init \(input) \(g)")
-            return try Primitive("\(kind)_pool", desc: &desc)
+            let prim = try Primitive("\(kind)_pool", desc: &desc)
+            return try BridgedPrimitive(prim, args: [(DNNL_ARG_SRC, try plainDesc(input), false), (DNNL_ARG_DST, try plainDesc(output), true)])
         }
     }
 
     /// Runs the forward pass; returns the workspace for max pooling.
     static func forward(_ kind: PoolKind, _ g: Pool2dGeometry, x: Tensor, y: Tensor) throws -> RawBuffer? {
         let p = try forwardPrimitive(kind, g, x.shape, y.shape)
-        var args: [(Int32, Memory)] = [(DNNL_ARG_SRC, try Memory(try plainDesc(x.shape), x.pointer.raw)),
-                                       (DNNL_ARG_DST, try Memory(try plainDesc(y.shape), y.pointer.raw))]
-        let wsDesc = p.desc(arg: DNNL_ARG_WORKSPACE)
+        var extra: [(Int32, Memory)] = []
+        let wsDesc = p.primitive.desc(arg: DNNL_ARG_WORKSPACE)
         var workspace: RawBuffer? = nil
         if byteSize(wsDesc) > 0 {
             let ws = RawBuffer(size: byteSize(wsDesc))
-            args.append((DNNL_ARG_WORKSPACE, try Memory(wsDesc, ws.pointer)))
+            extra.append((DNNL_ARG_WORKSPACE, try Memory(wsDesc, ws.pointer)))
             workspace = ws
         }
-        try p.execute(args)
+        try p.run([DNNL_ARG_SRC: x.pointer.raw, DNNL_ARG_DST: y.pointer.raw], extra: extra)
         return workspace
     }
 
     static func backward(_ kind: PoolKind, _ g: Pool2dGeometry, dy: Tensor, dx: Tensor, workspace: RawBuffer?) throws {
         let hint = try forwardPrimitive(kind, g, dx.shape, dy.shape)
-        let p = try PrimitiveCache.get("pool.backward:\(kind):\(g):\(dx.shape)") { () -> Primitive in
+        let p = try PrimitiveCache.get("pool.backward:\(kind):\(g):\(dx.shape)") { () -> BridgedPrimitive in
             let pp = Params(kind, g, input: dx.shape, output: dy.shape)
-            var s = try plainDesc(dx.shape), d = try plainDesc(dy.shape)
+            var s = try memoryDesc(dx.shape, dnnl_nhwc), d = try memoryDesc(dy.shape, dnnl_nhwc)
             var desc = dnnl_pooling_v2_desc_t()
             try check(dnnl_pooling_v2_backward_desc_init(&desc, pp.alg, &s, &d, pp.strides, pp.kernel, pp.dilation, pp.padL, pp.padR),
                       "pooling_v2_backward_desc_init")
-            return try Primitive("\(kind)_pool.backward", desc: &desc, hint: hint)
+            let prim = try Primitive("\(kind)_pool.backward", desc: &desc, hint: hint.primitive)
+            return try BridgedPrimitive(prim, args: [(DNNL_ARG_DIFF_DST, try plainDesc(dy.shape), false),
+                                                     (DNNL_ARG_DIFF_SRC, try plainDesc(dx.shape), true)])
         }
-        var args: [(Int32, Memory)] = [(DNNL_ARG_DIFF_DST, try Memory(try plainDesc(dy.shape), dy.pointer.raw)),
-                                       (DNNL_ARG_DIFF_SRC, try Memory(try plainDesc(dx.shape), dx.pointer.raw))]
-        if let workspace { args.append((DNNL_ARG_WORKSPACE, try Memory(p.desc(arg: DNNL_ARG_WORKSPACE), workspace.pointer))) }
-        try p.execute(args)
+        var extra: [(Int32, Memory)] = []
+        if let workspace { extra.append((DNNL_ARG_WORKSPACE, try Memory(p.primitive.desc(arg: DNNL_ARG_WORKSPACE), workspace.pointer))) }
+        try p.run([DNNL_ARG_DIFF_DST: dy.pointer.raw, DNNL_ARG_DIFF_SRC: dx.pointer.raw], extra: extra)
     }
 }

@@ -43,18 +43,22 @@ public func crossEntropy(_ logits: Tensor, _ labels: Labels, classWeights: [Floa
     let out = Tensor(scalar: totalWeight > 0 ? Float(loss / totalWeight) : 0)
     return out.recorded("cross_entropy", inputs: [logits]) { dy in
         let scale = totalWeight > 0 ? dy.scalar / Float(totalWeight) : 0
-        // d loss / d logp[c] = -scale * w[y] at c == y, else 0.
-        let dLogp = Tensor.zeros(logits.shape)
-        for b in 0..<n {
-            for p in 0..<(h * w) where pixelWeight[b * h * w + p] != 0 {
-                let y = Int(labels.values[b * h * w + p])
-                dLogp.pointer[(b * c + y) * h * w + p] = -scale * pixelWeight[b * h * w + p]
-            }
-        }
         let dx = Tensor.uninitialized(logits.shape)
         Backend.dispatch("cross_entropy.backward", onednn: {
-            try DNNLSoftmax.logSoftmaxBackward(logProbs: logProbs ?? DNNLSoftmax.logSoftmax(logits), dLogProbs: dLogp, dx: dx)
+            // Closed form on oneDNN's log-probabilities: oneDNN 2.6 has only a generic
+            // reference kernel for log-softmax backward on AVX2 (about 14x slower than this loop).
+            let lp = try logProbs ?? DNNLSoftmax.logSoftmax(logits)
+            CrossEntropyReference.fusedBackward(logProbs: lp, labels: labels, pixelWeight: pixelWeight, scale: scale, dx: dx)
         }, reference: {
+            // The textbook route: d loss / d logp is -scale * w[y] at c == y, then the
+            // transpose of log-softmax's Jacobian.
+            let dLogp = Tensor.zeros(logits.shape)
+            for b in 0..<n {
+                for p in 0..<(h * w) where pixelWeight[b * h * w + p] != 0 {
+                    let y = Int(labels.values[b * h * w + p])
+                    dLogp.pointer[(b * c + y) * h * w + p] = -scale * pixelWeight[b * h * w + p]
+                }
+            }
             CrossEntropyReference.logSoftmaxBackward(logProbs: CrossEntropyReference.logSoftmax(logits), dLogProbs: dLogp, dx: dx)
         })
         return [dx]
@@ -92,6 +96,26 @@ enum CrossEntropyReference {
             }
         }
         return total
+    }
+
+    /// dx[c] = scale * w_p * (softmax[c] - [c == y_p]): the gradient of the weighted mean
+    /// NLL through log-softmax in one pass, as PyTorch's fused kernel computes it.
+    static func fusedBackward(logProbs: Tensor, labels: Labels, pixelWeight: [Float], scale: Float, dx: Tensor) {
+        let (n, c, h, w) = logProbs.nchw
+        let hw = h * w
+        pixelWeight.withUnsafeBufferPointer { pw in
+            labels.values.withUnsafeBufferPointer { y in
+                for b in 0..<n {
+                    for ch in 0..<c {
+                        let lp = logProbs.pointer + (b * c + ch) * hw, d = dx.pointer + (b * c + ch) * hw
+                        for p in 0..<hw {
+                            let weight = pw[b * hw + p] * scale
+                            d[p] = weight == 0 ? 0 : weight * (expf(lp[p]) - (Int(y[b * hw + p]) == ch ? 1 : 0))
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// dx = dlogp - softmax * sum_c dlogp (the transpose of log-softmax's Jacobian).

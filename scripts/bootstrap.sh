@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Installs what `hard` needs and is missing: Debian packages through apt-get (as root or
+# with sudo), Python tools into the project-local virtual environment .venv.
+# On macOS it names the Homebrew formulas instead. Safe to run again: it only installs
+# what is absent.
+#
+#   scripts/bootstrap.sh            system packages for building and testing
+#   scripts/bootstrap.sh --python   also the Python venv (fixture generation, ONNX checks)
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+
+# Debian packages the code links against or runs.
+DEBIAN_PACKAGES=(libdnnl-dev)
+
+want_python=0
+for arg in "$@"; do
+    case "$arg" in
+        --python) want_python=1 ;;
+        *) echo "bootstrap: unknown option $arg" >&2; exit 2 ;;
+    esac
+done
+
+if [[ "$(uname -s)" == "Darwin" ]]; then
+    missing=()
+    for f in onednn; do brew list --formula "$f" >/dev/null 2>&1 || missing+=("$f"); done
+    if ((${#missing[@]})); then
+        echo "bootstrap: please install with Homebrew: brew install ${missing[*]}" >&2
+        exit 1
+    fi
+else
+    missing=()
+    for p in "${DEBIAN_PACKAGES[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    done
+    if ((${#missing[@]})); then
+        echo "bootstrap: installing ${missing[*]}"
+        SUDO=""
+        if [[ "$(id -u)" != "0" ]]; then SUDO="sudo"; fi
+        export DEBIAN_FRONTEND=noninteractive
+        $SUDO apt-get update -qq
+        $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+    fi
+fi
+
+if ((want_python)); then
+    if [[ ! -x .venv/bin/python ]]; then
+        echo "bootstrap: creating .venv"
+        python3 -m venv .venv
+    fi
+    # Nothing is installed here yet by default: later tools add their requirements file.
+    if [[ -f Tools/requirements.txt ]]; then
+        .venv/bin/pip install -q -r Tools/requirements.txt
+    fi
+fi
