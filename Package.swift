@@ -40,6 +40,7 @@ let package = Package(
             dependencies: ["HardEngine"],
             resources: [.copy("Fixtures")]
         ),
+        .testTarget(name: "HardNNTests", dependencies: ["HardNN", "HardEngine"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -10,7 +10,7 @@ public final class Tensor: CustomStringConvertible {
     /// The elements, row-major. Shared between a tensor and its reshaped views.
     public let storage: TensorStorage
     /// Accumulated gradient of the last `backward()` calls (nil until one reaches this tensor).
-    public internal(set) var grad: Tensor?
+    public var grad: Tensor?
     /// When true, ops that read this tensor record how to differentiate through it.
     public var requiresGrad: Bool
     /// The recorded op that produced this tensor (nil for leaves and in no-grad mode).
