@@ -11,6 +11,7 @@ let package = Package(
         .executable(name: "hard", targets: ["hard"]),
         .library(name: "HardEngine", targets: ["HardEngine"]),
         .library(name: "HardNN", targets: ["HardNN"]),
+        .library(name: "HardModels", targets: ["HardModels"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -26,11 +27,13 @@ let package = Package(
         .target(name: "HardEngine", dependencies: ["CDNNL"], swiftSettings: optimized),
         // Modules, layers, losses, optimizers, schedules.
         .target(name: "HardNN", dependencies: ["HardEngine"], swiftSettings: optimized),
+        // HARD's blocks, the five variants, complexity, checkpoints.
+        .target(name: "HardModels", dependencies: ["HardEngine", "HardNN"], swiftSettings: optimized),
         // The command-line tool: parses and delegates.
         .executableTarget(
             name: "hard",
             dependencies: [
-                "HardEngine", "HardNN",
+                "HardEngine", "HardNN", "HardModels",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: optimized
@@ -41,6 +44,7 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "HardNNTests", dependencies: ["HardNN", "HardEngine"]),
+        .testTarget(name: "HardModelsTests", dependencies: ["HardModels", "HardNN", "HardEngine"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -19,6 +19,15 @@ public final class Conv2d: Module {
         geometry = Conv2dGeometry(stride: stride, padding: padding ?? dilation * (kernel - 1) / 2, dilation: dilation, groups: groups)
     }
 
+    /// A convolution with given weight (Cout, Cin/groups, kH, kW) and bias (made trainable).
+    public init(weight: Tensor, bias: Tensor?, geometry: Conv2dGeometry) {
+        weight.requiresGrad = true
+        bias?.requiresGrad = true
+        self.weight = weight
+        self.bias = bias
+        self.geometry = geometry
+    }
+
     public override func forward(_ x: Tensor) -> Tensor {
         conv2d(x, weight: weight, bias: bias, geometry: geometry)
     }

@@ -33,7 +33,21 @@ open class Module {
         preconditionFailure("\(type(of: self)) does not implement forward(_:)")
     }
 
-    public func callAsFunction(_ x: Tensor) -> Tensor { forward(x) }
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        guard Complexity.isTracing else { return forward(x) }
+        Complexity.enter(self)
+        defer { Complexity.leave() }
+        return forward(x)
+    }
+
+    /// This module and every descendant, with their keys ("" for this one).
+    public func namedModules(prefix: String = "") -> [(String, Module)] {
+        var out: [(String, Module)] = [(prefix, self)]
+        for (name, child) in namedChildren() {
+            out += child.namedModules(prefix: prefix.isEmpty ? name : prefix + "." + name)
+        }
+        return out
+    }
 
     /// Switches this module and all its children to training (`true`) or evaluation mode.
     public func train(_ on: Bool = true) {

@@ -35,6 +35,7 @@ func activation(_ x: Tensor, _ kind: Activation) -> Tensor {
     }, reference: {
         for i in 0..<x.count { y.pointer[i] = kind.apply(x.pointer[i]) }
     })
+    OpTrace.record(kind.rawValue, macs: 0, output: y)
     return y.recorded(kind.rawValue, inputs: [x]) { dy in
         let dx = Tensor.uninitialized(x.shape)
         Backend.dispatch(kind.rawValue + ".backward", onednn: {
@@ -55,6 +56,7 @@ public func scaled(_ x: Tensor, by a: Float) -> Tensor {
     }, reference: {
         for i in 0..<x.count { y.pointer[i] = a * x.pointer[i] }
     })
+    OpTrace.record("scale", macs: y.count, output: y)
     return y.recorded("scale", inputs: [x]) { dy in
         let dx = Tensor.uninitialized(x.shape)
         Backend.dispatch("scale.backward", onednn: {

@@ -22,6 +22,7 @@ public func batchNorm(_ x: Tensor, gamma: Tensor, beta: Tensor, runningMean: Ten
     }, reference: {
         BatchNormReference.forward(x: x, gamma: gamma, beta: beta, mean: mean, variance: variance, y: y, training: training, eps: eps)
     })
+    OpTrace.record("batch_norm", macs: y.count, output: y)
     if training {
         let unbias = Float(count) / Float(count - 1)
         for ch in 0..<c {

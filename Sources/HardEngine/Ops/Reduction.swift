@@ -17,6 +17,7 @@ func reduce(_ x: Tensor, mean: Bool) -> Tensor {
         return Float(mean ? acc / Double(x.count) : acc)
     })
     let scale: Float = mean ? 1 / Float(x.count) : 1
+    OpTrace.record(name, macs: x.count, output: x)
     // The backward is a broadcast fill: no kernel library call is worth making for it.
     return Tensor(scalar: value).recorded(name, inputs: [x]) { dy in
         [Tensor.full(x.shape, dy.scalar * scale)]

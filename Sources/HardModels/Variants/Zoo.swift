@@ -1,0 +1,53 @@
+import HardEngine
+import HardNN
+
+/// The five variants' widths and depths, and the one place that builds them.
+/// The numbers are calibrated against the paper's parameter and MAC counts;
+/// docs/architecture.md explains each choice.
+public enum Zoo {
+    public static let gpu = GPUConfig(
+        stem: 32,
+        stages: [BottleneckStage(48, blocks: 2, stride: 2, expansion: 4),
+                 BottleneckStage(96, blocks: 3, stride: 2, expansion: 4),
+                 BottleneckStage(128, blocks: 4, stride: 2, expansion: 4),
+                 BottleneckStage(192, blocks: 3, stride: 2, expansion: 6)],
+        dapMid: 64, saExpansion: 2, saDilations: SerializedAtrous.defaultDilations, auxMid: 64)
+
+    /// SA dilations for HARD-Edge's 8x8 feature map (64x64 input): the defaults would reach
+    /// past the map; three different rates per block, decreasing from block to block.
+    public static let edgeDilations = [[5, 3, 2], [4, 2, 1], [3, 2, 1]]
+
+    public static func lite(_ v: Variant) -> LiteConfig {
+        switch v {
+        case .s:
+            return LiteConfig(stem: 32, stages: [BottleneckStage(24, blocks: 1, stride: 1, expansion: 1),
+                                                 BottleneckStage(24, blocks: 2, stride: 2, expansion: 6),
+                                                 BottleneckStage(80, blocks: 6, stride: 2, expansion: 6)],
+                              saExpansion: 6, saDilations: SerializedAtrous.defaultDilations)
+        case .xs:
+            return LiteConfig(stem: 24, stages: [BottleneckStage(16, blocks: 1, stride: 1, expansion: 1),
+                                                 BottleneckStage(48, blocks: 2, stride: 2, expansion: 4),
+                                                 BottleneckStage(56, blocks: 6, stride: 2, expansion: 6)],
+                              saExpansion: 4, saDilations: SerializedAtrous.defaultDilations)
+        case .xxs:
+            return LiteConfig(stem: 32, stages: [BottleneckStage(24, blocks: 1, stride: 1, expansion: 1),
+                                                 BottleneckStage(32, blocks: 3, stride: 2, expansion: 4),
+                                                 BottleneckStage(40, blocks: 2, stride: 2, expansion: 4)],
+                              saExpansion: 3, saDilations: SerializedAtrous.defaultDilations)
+        case .edge:
+            return LiteConfig(stem: 16, stages: [BottleneckStage(16, blocks: 1, stride: 2, expansion: 2),
+                                                 BottleneckStage(48, blocks: 2, stride: 2, expansion: 3)],
+                              saExpansion: 4, saDilations: edgeDilations)
+        case .gpu:
+            preconditionFailure("HARD-GPU has a GPUConfig")
+        }
+    }
+
+    /// Builds a variant with freshly initialised (seeded) weights.
+    public static func make(_ v: Variant, classes: Int, seed: UInt64 = 0) -> HARDNetwork {
+        switch v {
+        case .gpu: return HARDGPU(config: gpu, classes: classes, seed: seed)
+        default: return HARDLite(variant: v, config: lite(v), classes: classes, seed: seed)
+        }
+    }
+}
