@@ -25,10 +25,11 @@ test: bootstrap
 doctor: build
 	$(BIN) doctor
 
-# Until the training issue lands, the demo is the engine end to end: the install check,
-# then a short training of a small conv net on a synthetic task, and the op benchmark.
+# Until the training issue lands, the demo is: the install check, the five variants' size
+# and cost, a short training of a small conv net on a synthetic task, and the op benchmark.
 demo: build
 	$(BIN) doctor
+	$(BIN) models
 	$(BIN) demo-engine
 	$(BIN) bench-ops --quick
 
