@@ -15,6 +15,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
         // C wall: the oneDNN C API (Debian: libdnnl-dev, oneDNN 2.6).
@@ -23,17 +24,25 @@ let package = Package(
             path: "Sources/CDNNL",
             providers: [.apt(["libdnnl-dev"]), .brew(["onednn"])]
         ),
+        // C wall: image codecs.
+        .systemLibrary(name: "CPNG", path: "Sources/CPNG", providers: [.apt(["libpng-dev"]), .brew(["libpng"])]),
+        .systemLibrary(name: "CTurboJPEG", path: "Sources/CTurboJPEG", providers: [.apt(["libturbojpeg0-dev"]), .brew(["jpeg-turbo"])]),
         // Tensor, reverse-mode autodiff, the op set and its two backends.
         .target(name: "HardEngine", dependencies: ["CDNNL"], swiftSettings: optimized),
         // Modules, layers, losses, optimizers, schedules.
         .target(name: "HardNN", dependencies: ["HardEngine"], swiftSettings: optimized),
         // HARD's blocks, the five variants, complexity, checkpoints.
         .target(name: "HardModels", dependencies: ["HardEngine", "HardNN"], swiftSettings: optimized),
+        // Image codecs, datasets, transforms, the prefetching loader, SynthStreets.
+        .target(name: "HardData", dependencies: ["HardEngine", "CPNG", "CTurboJPEG"], swiftSettings: optimized),
+        // Training loop, losses, metrics, evaluation, segmentation, run logs.
+        .target(name: "HardTrain", dependencies: ["HardEngine", "HardNN", "HardModels", "HardData",
+                                                  .product(name: "Yams", package: "Yams")], swiftSettings: optimized),
         // The command-line tool: parses and delegates.
         .executableTarget(
             name: "hard",
             dependencies: [
-                "HardEngine", "HardNN", "HardModels",
+                "HardEngine", "HardNN", "HardModels", "HardData", "HardTrain",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: optimized
@@ -45,6 +54,8 @@ let package = Package(
         ),
         .testTarget(name: "HardNNTests", dependencies: ["HardNN", "HardEngine"]),
         .testTarget(name: "HardModelsTests", dependencies: ["HardModels", "HardNN", "HardEngine"]),
+        .testTarget(name: "HardDataTests", dependencies: ["HardData", "HardEngine"]),
+        .testTarget(name: "HardTrainTests", dependencies: ["HardTrain", "HardData", "HardModels", "HardNN", "HardEngine"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages the code links against or runs.
-DEBIAN_PACKAGES=(libdnnl-dev)
+DEBIAN_PACKAGES=(libdnnl-dev libpng-dev libturbojpeg0-dev)
 
 want_python=0
 for arg in "$@"; do
@@ -23,7 +23,7 @@ done
 
 if [[ "$(uname -s)" == "Darwin" ]]; then
     missing=()
-    for f in onednn; do brew list --formula "$f" >/dev/null 2>&1 || missing+=("$f"); done
+    for f in onednn libpng jpeg-turbo; do brew list --formula "$f" >/dev/null 2>&1 || missing+=("$f"); done
     if ((${#missing[@]})); then
         echo "bootstrap: please install with Homebrew: brew install ${missing[*]}" >&2
         exit 1
