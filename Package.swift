@@ -26,6 +26,8 @@ let package = Package(
         ),
         // C wall: image codecs.
         .systemLibrary(name: "CPNG", path: "Sources/CPNG", providers: [.apt(["libpng-dev"]), .brew(["libpng"])]),
+        // libpng's classic API behind a setjmp in C: libpng reports errors by longjmp, which must never cross a Swift frame.
+        .target(name: "CPNGShim", dependencies: ["CPNG"], linkerSettings: [.linkedLibrary("png16")]),
         .systemLibrary(name: "CTurboJPEG", path: "Sources/CTurboJPEG", providers: [.apt(["libturbojpeg0-dev"]), .brew(["jpeg-turbo"])]),
         // Tensor, reverse-mode autodiff, the op set and its two backends.
         .target(name: "HardEngine", dependencies: ["CDNNL"], swiftSettings: optimized),
@@ -34,7 +36,7 @@ let package = Package(
         // HARD's blocks, the five variants, complexity, checkpoints.
         .target(name: "HardModels", dependencies: ["HardEngine", "HardNN"], swiftSettings: optimized),
         // Image codecs, datasets, transforms, the prefetching loader, SynthStreets.
-        .target(name: "HardData", dependencies: ["HardEngine", "CPNG", "CTurboJPEG"], swiftSettings: optimized),
+        .target(name: "HardData", dependencies: ["HardEngine", "CPNGShim", "CTurboJPEG"], swiftSettings: optimized),
         // Training loop, losses, metrics, evaluation, segmentation, run logs.
         .target(name: "HardTrain", dependencies: ["HardEngine", "HardNN", "HardModels", "HardData",
                                                   .product(name: "Yams", package: "Yams")], swiftSettings: optimized),

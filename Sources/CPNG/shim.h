@@ -1,2 +1,2 @@
-// libpng (Debian: libpng-dev), read and written through the simplified and the classic API.
+// libpng (Debian: libpng-dev); used only through the C shim in Sources/CPNGShim (setjmp stays in C).
 #include <png.h>

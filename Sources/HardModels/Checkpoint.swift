@@ -7,6 +7,11 @@ public struct CheckpointError: Error, CustomStringConvertible {
     public let file: String
     public let problem: String
     public var description: String { "\(file): \(problem)" }
+
+    public init(file: String, problem: String) {
+        self.file = file
+        self.problem = problem
+    }
 }
 
 /// What a checkpoint holds besides the tensors (written beside them as `<name>.json`).

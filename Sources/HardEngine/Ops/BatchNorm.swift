@@ -18,7 +18,8 @@ public func batchNorm(_ x: Tensor, gamma: Tensor, beta: Tensor, runningMean: Ten
     let mean = training ? Tensor.uninitialized([c]) : runningMean.copy()
     let variance = training ? Tensor.uninitialized([c]) : runningVar.copy()
     Backend.dispatch("batch_norm", onednn: {
-        try DNNLBatchNorm.forward(x: x, gamma: gamma, beta: beta, mean: mean, variance: variance, y: y, training: training, eps: eps)
+        // The fast backend's own kernel: oneDNN 2.6's NCSP batch norm is slow (FastKernels/BatchNormKernel.swift).
+        BatchNormKernel.forward(x: x, gamma: gamma, beta: beta, mean: mean, variance: variance, y: y, training: training, eps: eps)
     }, reference: {
         BatchNormReference.forward(x: x, gamma: gamma, beta: beta, mean: mean, variance: variance, y: y, training: training, eps: eps)
     })
@@ -35,8 +36,8 @@ public func batchNorm(_ x: Tensor, gamma: Tensor, beta: Tensor, runningMean: Ten
         let dgamma = Tensor.uninitialized([c])
         let dbeta = Tensor.uninitialized([c])
         Backend.dispatch("batch_norm.backward", onednn: {
-            try DNNLBatchNorm.backward(x: x, gamma: gamma, beta: beta, mean: mean, variance: variance, dy: dy,
-                                       dx: dx, dgamma: dgamma, dbeta: dbeta, training: training, eps: eps)
+            BatchNormKernel.backward(x: x, gamma: gamma, mean: mean, variance: variance, dy: dy,
+                                     dx: dx, dgamma: dgamma, dbeta: dbeta, training: training, eps: eps)
         }, reference: {
             BatchNormReference.backward(x: x, gamma: gamma, mean: mean, variance: variance, dy: dy,
                                         dx: dx, dgamma: dgamma, dbeta: dbeta, training: training, eps: eps)

@@ -66,7 +66,11 @@ public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, geometry: C
     let training = Autograd.isRecording && (x.requiresGrad || weight.requiresGrad || bias?.requiresGrad == true)
     let y = Tensor.uninitialized(s.outShape)
     Backend.dispatch("conv2d", onednn: {
-        try DNNLConvolution.forward(s, x: x, weight: weight, bias: bias, y: y, training: training)
+        if DepthwiseConvKernel.applies(s) {
+            DepthwiseConvKernel.forward(s, x: x.pointer, weight: weight.pointer, bias: bias?.pointer, y: y.pointer)
+        } else {
+            try DNNLConvolution.forward(s, x: x, weight: weight, bias: bias, y: y, training: training)
+        }
     }, reference: {
         ConvReference.forward(s, x: x.pointer, weight: weight.pointer, bias: bias?.pointer, y: y.pointer)
     })
@@ -78,7 +82,11 @@ public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, geometry: C
         if x.requiresGrad {
             let t = Tensor.uninitialized(x.shape)
             Backend.dispatch("conv2d.backward_data", onednn: {
-                try DNNLConvolution.backwardData(s, dy: dy, weight: weight, dx: t)
+                if DepthwiseConvKernel.applies(s) {
+                    DepthwiseConvKernel.backwardData(s, dy: dy.pointer, weight: weight.pointer, dx: t.pointer)
+                } else {
+                    try DNNLConvolution.backwardData(s, dy: dy, weight: weight, dx: t)
+                }
             }, reference: {
                 ConvReference.backwardData(s, dy: dy.pointer, weight: weight.pointer, dx: t.pointer)
             })
@@ -89,7 +97,11 @@ public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, geometry: C
             let tw = Tensor.uninitialized(weight.shape)
             let tb = bias.map { _ in Tensor.uninitialized([s.cout]) }
             Backend.dispatch("conv2d.backward_weights", onednn: {
-                try DNNLConvolution.backwardWeights(s, x: x, dy: dy, dw: tw, db: tb)
+                if DepthwiseConvKernel.applies(s) {
+                    DepthwiseConvKernel.backwardWeights(s, x: x.pointer, dy: dy.pointer, dw: tw.pointer, db: tb?.pointer)
+                } else {
+                    try DNNLConvolution.backwardWeights(s, x: x, dy: dy, dw: tw, db: tb)
+                }
             }, reference: {
                 ConvReference.backwardWeights(s, x: x.pointer, dy: dy.pointer, dw: tw.pointer, db: tb?.pointer)
             })

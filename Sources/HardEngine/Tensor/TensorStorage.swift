@@ -17,9 +17,22 @@ public final class TensorStorage: @unchecked Sendable {
     /// Number of storages alive right now.
     public static var liveCount: Int { liveObjects.load(ordering: .relaxed) }
 
+    /// Keeps freed tensor memory in the allocator instead of returning it to the kernel:
+    /// glibc serves large blocks with fresh mmap()s by default, and every training step
+    /// then pays page faults to zero them again (measured: 12 % of a training run's time
+    /// in the kernel's clear_page). Reusing the heap removes that.
+    private static let allocatorTuned: Bool = {
+        #if os(Linux)
+        _ = glibcMallopt(-3, 1 << 30)   // M_MMAP_THRESHOLD (malloc.h)
+        _ = glibcMallopt(-1, 1 << 30)   // M_TRIM_THRESHOLD
+        #endif
+        return true
+    }()
+
     /// Allocates `count` floats, zero-filled when `zeroed` is true.
     public init(count: Int, zeroed: Bool = true) {
         precondition(count >= 0, "negative storage size \(count)")
+        _ = Self.allocatorTuned
         self.count = count
         var raw: UnsafeMutableRawPointer? = nil
         let bytes = max(count, 1) * MemoryLayout<Float>.stride
@@ -41,3 +54,9 @@ public final class TensorStorage: @unchecked Sendable {
         UnsafeMutableBufferPointer(start: pointer, count: count)
     }
 }
+
+#if os(Linux)
+/// glibc's mallopt(3); malloc.h is not part of the Glibc module.
+@_silgen_name("mallopt")
+private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
+#endif

@@ -1,0 +1,105 @@
+import Foundation
+
+/// Pixel counts of (true class, predicted class) over a whole evaluation set, and the
+/// field's metrics from it (mmseg's convention): IoU_c = TP / (TP + FP + FN) summed over the
+/// set, mIoU = mean over classes whose union is non-empty, pixel accuracy = TP / labelled;
+/// pixels labelled 255 are ignored.
+public struct ConfusionMatrix: Sendable, Equatable {
+    public let classes: Int
+    /// counts[truth * classes + prediction]
+    public private(set) var counts: [UInt64]
+
+    public init(classes: Int) {
+        precondition(classes > 0)
+        self.classes = classes
+        counts = [UInt64](repeating: 0, count: classes * classes)
+    }
+
+    /// Adds one prediction map against its labels (same length; labels 255 skipped).
+    public mutating func add(predictions: [UInt8], labels: [UInt8]) {
+        precondition(predictions.count == labels.count, "\(predictions.count) predictions for \(labels.count) labels")
+        for (p, t) in zip(predictions, labels) where t != 255 {
+            precondition(Int(t) < classes && Int(p) < classes, "class \(t) or prediction \(p) out of \(classes)")
+            counts[Int(t) * classes + Int(p)] += 1
+        }
+    }
+
+    public mutating func merge(_ other: ConfusionMatrix) {
+        precondition(other.classes == classes)
+        for i in 0..<counts.count { counts[i] += other.counts[i] }
+    }
+
+    /// IoU per class; nil where the class is neither labelled nor predicted anywhere.
+    public var iou: [Double?] {
+        (0..<classes).map { c in
+            let tp = counts[c * classes + c]
+            var fp: UInt64 = 0, fn: UInt64 = 0
+            for k in 0..<classes where k != c {
+                fp += counts[k * classes + c]
+                fn += counts[c * classes + k]
+            }
+            let union = tp + fp + fn
+            return union == 0 ? nil : Double(tp) / Double(union)
+        }
+    }
+
+    /// Mean IoU over classes with a non-empty union (0 when there are none).
+    public var meanIoU: Double {
+        let present = iou.compactMap { $0 }
+        return present.isEmpty ? 0 : present.reduce(0, +) / Double(present.count)
+    }
+
+    public var pixelAccuracy: Double {
+        let total = counts.reduce(0, +)
+        let correct = (0..<classes).reduce(UInt64(0)) { $0 + counts[$1 * classes + $1] }
+        return total == 0 ? 0 : Double(correct) / Double(total)
+    }
+
+    public var labelledPixels: UInt64 { counts.reduce(0, +) }
+}
+
+/// What `hard eval` reports.
+public struct EvaluationResult: Codable, Sendable {
+    public struct ClassIoU: Codable, Sendable {
+        public let name: String
+        /// nil when the class is absent from labels and predictions.
+        public let iou: Double?
+    }
+
+    public let miou: Double
+    public let pixelAccuracy: Double
+    public let perClass: [ClassIoU]
+    public let images: Int
+    public let dataset: String
+
+    enum CodingKeys: String, CodingKey {
+        case miou, images, dataset
+        case pixelAccuracy = "pixel_accuracy"
+        case perClass = "per_class"
+    }
+
+    public init(matrix: ConfusionMatrix, classNames: [String], images: Int, dataset: String) {
+        miou = matrix.meanIoU
+        pixelAccuracy = matrix.pixelAccuracy
+        perClass = zip(classNames, matrix.iou).map { ClassIoU(name: $0, iou: $1) }
+        self.images = images
+        self.dataset = dataset
+    }
+
+    /// A terminal table: one row per class, then mIoU and pixel accuracy.
+    public func table() -> String {
+        var lines = ["\(dataset): \(images) images", "class                 IoU"]
+        for c in perClass {
+            lines.append(c.name.padding(toLength: 20, withPad: " ", startingAt: 0) + (c.iou.map { String(format: "%6.2f", 100 * $0) } ?? "     -"))
+        }
+        lines.append(String(format: "mIoU                %6.2f", 100 * miou))
+        lines.append(String(format: "pixel accuracy      %6.2f", 100 * pixelAccuracy))
+        return lines.joined(separator: "\n")
+    }
+
+    public func json() throws -> String {
+        let e = JSONEncoder()
+        e.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return String(decoding: try e.encode(self), as: UTF8.self)
+    }
+}

@@ -1,0 +1,53 @@
+import HardData
+import HardEngine
+import HardModels
+
+/// Runs a model over a dataset and accumulates the confusion matrix.
+public enum Evaluator {
+    /// Class indices (H, W) for one image: the model at the image's size, or at
+    /// `inputSize` (then the logits are resized back to the image's size, as mmseg does).
+    public static func predict(_ model: HARDNetwork, _ image: RGBImage, inputSize: (height: Int, width: Int)? = nil) -> LabelMap {
+        let input = inputSize.map { Resampling.resize(image, width: $0.width, height: $0.height) } ?? image
+        return withNoGrad {
+            var logits = model(Normalization.batch([input]))          // (1, classes, h, w)
+            if input.width != image.width || input.height != image.height {
+                logits = resizeBilinear(logits, height: image.height, width: image.width)
+            }
+            return argmaxChannels(logits)
+        }
+    }
+
+    /// Per-pixel argmax over channels of (1, C, H, W) logits.
+    public static func argmaxChannels(_ logits: Tensor) -> LabelMap {
+        let (_, c, h, w) = logits.nchw
+        var best = [UInt8](repeating: 0, count: h * w)
+        var bestValue = [Float](repeating: -.infinity, count: h * w)
+        for ch in 0..<c {
+            let plane = logits.pointer + ch * h * w
+            for i in 0..<(h * w) where plane[i] > bestValue[i] {
+                bestValue[i] = plane[i]
+                best[i] = UInt8(ch)
+            }
+        }
+        return LabelMap(width: w, height: h, values: best)
+    }
+
+    /// mIoU, per-class IoU and pixel accuracy over the first `limit` images (all by default).
+    public static func evaluate(_ model: HARDNetwork, on dataset: SegmentationDataset, limit: Int? = nil,
+                                inputSize: (height: Int, width: Int)? = nil,
+                                progress: (Int, Int) -> Void = { _, _ in }) throws -> EvaluationResult {
+        precondition(model.classes == dataset.classCount,
+                     "model has \(model.classes) classes, \(dataset.name) has \(dataset.classCount)")
+        let wasTraining = model.isTraining
+        model.eval()
+        defer { if wasTraining { model.train() } }
+        var matrix = ConfusionMatrix(classes: dataset.classCount)
+        let n = min(dataset.count, limit ?? dataset.count)
+        for i in 0..<n {
+            let (image, labels) = try dataset.sample(i)
+            matrix.add(predictions: predict(model, image, inputSize: inputSize).values, labels: labels.values)
+            progress(i + 1, n)
+        }
+        return EvaluationResult(matrix: matrix, classNames: dataset.classNames, images: n, dataset: dataset.name)
+    }
+}

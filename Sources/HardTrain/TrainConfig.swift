@@ -1,0 +1,210 @@
+import Foundation
+import HardData
+import HardModels
+import Yams
+
+/// A configuration file or value that is not usable, naming the file or key.
+public struct ConfigError: Error, CustomStringConvertible {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// Everything a training run needs; read from YAML or JSON (snake_case keys, every key
+/// optional), then overridden by command-line flags. Defaults are the paper's recipe (§4.1):
+/// AdamW with weight decay 1e-4, LR 1e-5 → 1e-2 linearly over the warm-up (6,550 of 30,000
+/// iterations, i.e. 21.8 %), then cosine to 1e-5, extra semantic loss weight 0.3.
+public struct TrainConfig: Codable, Sendable, Equatable {
+    public var model = "hard-xxs"
+    public var dataset = DatasetConfig()
+    public var iterations = 30_000
+    public var batchSize = 8
+    public var cropHeight = 360
+    public var cropWidth = 360
+    public var scaleMin = 0.5
+    public var scaleMax = 2.0
+    public var flip = 0.5
+    public var photometric = 0.2
+    public var lrStart = 1e-5
+    public var lrPeak = 1e-2
+    public var lrEnd = 1e-5
+    /// nil: 6550/30000 of the iterations, the paper's proportion.
+    public var warmup: Int? = nil
+    public var weightDecay = 1e-4
+    public var auxWeight = 0.3
+    public var valInterval = 1000
+    /// nil: the whole validation set.
+    public var valImages: Int? = nil
+    public var checkpointInterval = 500
+    public var logInterval = 10
+    public var seed: UInt64 = 0
+    public var output = "runs/train"
+    public var loaderWorkers = 1
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case model, dataset, iterations, flip, photometric, warmup, seed, output
+        case batchSize = "batch_size", cropHeight = "crop_height", cropWidth = "crop_width"
+        case scaleMin = "scale_min", scaleMax = "scale_max"
+        case lrStart = "lr_start", lrPeak = "lr_peak", lrEnd = "lr_end", weightDecay = "weight_decay"
+        case auxWeight = "aux_weight", valInterval = "val_interval", valImages = "val_images"
+        case checkpointInterval = "checkpoint_interval", logInterval = "log_interval", loaderWorkers = "loader_workers"
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = TrainConfig()
+        model = try c.decodeIfPresent(String.self, forKey: .model) ?? d.model
+        dataset = try c.decodeIfPresent(DatasetConfig.self, forKey: .dataset) ?? d.dataset
+        iterations = try c.decodeIfPresent(Int.self, forKey: .iterations) ?? d.iterations
+        batchSize = try c.decodeIfPresent(Int.self, forKey: .batchSize) ?? d.batchSize
+        cropHeight = try c.decodeIfPresent(Int.self, forKey: .cropHeight) ?? d.cropHeight
+        cropWidth = try c.decodeIfPresent(Int.self, forKey: .cropWidth) ?? d.cropWidth
+        scaleMin = try c.decodeIfPresent(Double.self, forKey: .scaleMin) ?? d.scaleMin
+        scaleMax = try c.decodeIfPresent(Double.self, forKey: .scaleMax) ?? d.scaleMax
+        flip = try c.decodeIfPresent(Double.self, forKey: .flip) ?? d.flip
+        photometric = try c.decodeIfPresent(Double.self, forKey: .photometric) ?? d.photometric
+        lrStart = try c.decodeIfPresent(Double.self, forKey: .lrStart) ?? d.lrStart
+        lrPeak = try c.decodeIfPresent(Double.self, forKey: .lrPeak) ?? d.lrPeak
+        lrEnd = try c.decodeIfPresent(Double.self, forKey: .lrEnd) ?? d.lrEnd
+        warmup = try c.decodeIfPresent(Int.self, forKey: .warmup)
+        weightDecay = try c.decodeIfPresent(Double.self, forKey: .weightDecay) ?? d.weightDecay
+        auxWeight = try c.decodeIfPresent(Double.self, forKey: .auxWeight) ?? d.auxWeight
+        valInterval = try c.decodeIfPresent(Int.self, forKey: .valInterval) ?? d.valInterval
+        valImages = try c.decodeIfPresent(Int.self, forKey: .valImages)
+        checkpointInterval = try c.decodeIfPresent(Int.self, forKey: .checkpointInterval) ?? d.checkpointInterval
+        logInterval = try c.decodeIfPresent(Int.self, forKey: .logInterval) ?? d.logInterval
+        seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? d.seed
+        output = try c.decodeIfPresent(String.self, forKey: .output) ?? d.output
+        loaderWorkers = try c.decodeIfPresent(Int.self, forKey: .loaderWorkers) ?? d.loaderWorkers
+    }
+
+    /// The warm-up length actually used.
+    public var warmupIterations: Int { warmup ?? Int((Double(iterations) * 6550 / 30000).rounded()) }
+
+    public var variant: Variant? { Variant(name: model) }
+
+    /// Reads a .yaml/.yml or .json file; unknown keys are errors (a typo must not be ignored).
+    public static func load(_ path: String) throws -> TrainConfig {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigError("\(path): cannot be read")
+        }
+        guard let text = String(data: data, encoding: .utf8) else { throw ConfigError("\(path): not UTF-8 text") }
+        do {
+            let config: TrainConfig
+            if path.hasSuffix(".json") {
+                config = try JSONDecoder().decode(TrainConfig.self, from: data)
+                try checkKeys(try JSONSerialization.jsonObject(with: data), path: path)
+            } else {
+                config = try YAMLDecoder().decode(TrainConfig.self, from: text)
+                try checkKeys(try Yams.load(yaml: text) ?? [String: Any](), path: path)
+            }
+            try config.validate()
+            return config
+        } catch let e as ConfigError {
+            throw ConfigError("\(path): \(e.message)")
+        } catch let e as DecodingError {
+            throw ConfigError("\(path): \(describe(e))")
+        } catch {
+            throw ConfigError("\(path): not valid \(path.hasSuffix(".json") ? "JSON" : "YAML") (\(error))")
+        }
+    }
+
+    static func checkKeys(_ object: Any, path: String) throws {
+        guard let dict = object as? [String: Any] else { throw ConfigError("the top level must be a mapping") }
+        let known = Set(["model", "dataset", "iterations", "flip", "photometric", "warmup", "seed", "output", "batch_size",
+                         "crop_height", "crop_width", "scale_min", "scale_max", "lr_start", "lr_peak", "lr_end",
+                         "weight_decay", "aux_weight", "val_interval", "val_images", "checkpoint_interval",
+                         "log_interval", "loader_workers"])
+        if let bad = dict.keys.sorted().first(where: { !known.contains($0) }) { throw ConfigError("unknown key '\(bad)'") }
+        if let ds = dict["dataset"] as? [String: Any],
+           let bad = ds.keys.sorted().first(where: { !DatasetConfig.knownKeys.contains($0) }) {
+            throw ConfigError("unknown key 'dataset.\(bad)'")
+        }
+    }
+
+    static func describe(_ e: DecodingError) -> String {
+        switch e {
+        case .typeMismatch(_, let c), .valueNotFound(_, let c), .dataCorrupted(let c):
+            let key = c.codingPath.map(\.stringValue).joined(separator: ".")
+            return "\(key.isEmpty ? "" : "'\(key)': ")\(c.debugDescription)"
+        case .keyNotFound(let k, _):
+            return "missing key '\(k.stringValue)'"
+        @unknown default:
+            return "\(e)"
+        }
+    }
+
+    /// Checks ranges; the message names the key.
+    public func validate() throws {
+        guard variant != nil else {
+            throw ConfigError("'model': unknown model '\(model)'; one of \(Variant.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        func need(_ ok: Bool, _ key: String, _ what: String) throws { if !ok { throw ConfigError("'\(key)': \(what)") } }
+        try need(iterations > 0, "iterations", "must be positive")
+        try need(batchSize > 0, "batch_size", "must be positive")
+        try need(cropHeight >= 16 && cropWidth >= 16, "crop_height/crop_width", "must be at least 16")
+        try need(scaleMin > 0 && scaleMin <= scaleMax, "scale_min/scale_max", "need 0 < scale_min <= scale_max")
+        try need((0...1).contains(flip), "flip", "is a probability in [0, 1]")
+        try need(photometric >= 0 && photometric < 1, "photometric", "must be in [0, 1)")
+        try need(lrStart > 0 && lrPeak > 0 && lrEnd > 0, "lr_*", "learning rates must be positive")
+        try need(warmupIterations >= 0 && warmupIterations <= iterations, "warmup", "must be between 0 and iterations")
+        try need(weightDecay >= 0 && auxWeight >= 0, "weight_decay/aux_weight", "must not be negative")
+        try need(valInterval > 0 && checkpointInterval > 0 && logInterval > 0, "*_interval", "intervals must be positive")
+        try need(loaderWorkers >= 1 && loaderWorkers <= 16, "loader_workers", "must be 1...16")
+        try dataset.validate()
+    }
+}
+
+/// Which dataset to train and validate on.
+public struct DatasetConfig: Codable, Sendable, Equatable {
+    /// synthstreets, cityscapes, camvid, cocostuff10k, folder
+    public var kind = "synthstreets"
+    public var root: String? = nil
+    public var trainSplit = "train"
+    public var valSplit = "val"
+    public var synthTrainImages = 2000
+    public var synthValImages = 100
+    public var synthWidth = 480
+    public var synthHeight = 360
+    public var synthSeed: UInt64 = 0
+
+    static let kinds = ["synthstreets", "cityscapes", "camvid", "cocostuff10k", "folder"]
+    static let knownKeys: Set<String> = ["kind", "root", "train_split", "val_split", "synth_train_images", "synth_val_images",
+                                         "synth_width", "synth_height", "synth_seed"]
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case kind, root
+        case trainSplit = "train_split", valSplit = "val_split"
+        case synthTrainImages = "synth_train_images", synthValImages = "synth_val_images"
+        case synthWidth = "synth_width", synthHeight = "synth_height", synthSeed = "synth_seed"
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = DatasetConfig()
+        kind = try c.decodeIfPresent(String.self, forKey: .kind) ?? d.kind
+        root = try c.decodeIfPresent(String.self, forKey: .root)
+        trainSplit = try c.decodeIfPresent(String.self, forKey: .trainSplit) ?? d.trainSplit
+        valSplit = try c.decodeIfPresent(String.self, forKey: .valSplit) ?? d.valSplit
+        synthTrainImages = try c.decodeIfPresent(Int.self, forKey: .synthTrainImages) ?? d.synthTrainImages
+        synthValImages = try c.decodeIfPresent(Int.self, forKey: .synthValImages) ?? d.synthValImages
+        synthWidth = try c.decodeIfPresent(Int.self, forKey: .synthWidth) ?? d.synthWidth
+        synthHeight = try c.decodeIfPresent(Int.self, forKey: .synthHeight) ?? d.synthHeight
+        synthSeed = try c.decodeIfPresent(UInt64.self, forKey: .synthSeed) ?? d.synthSeed
+    }
+
+    public func validate() throws {
+        guard Self.kinds.contains(kind) else {
+            throw ConfigError("'dataset.kind': unknown '\(kind)'; one of \(Self.kinds.joined(separator: ", "))")
+        }
+        if kind != "synthstreets" && (root ?? "").isEmpty { throw ConfigError("'dataset.root': needed for \(kind)") }
+        if kind == "synthstreets" {
+            guard synthTrainImages > 0 && synthValImages > 0 else { throw ConfigError("'dataset.synth_*_images': must be positive") }
+            guard synthWidth >= 16 && synthHeight >= 16 else { throw ConfigError("'dataset.synth_width/height': at least 16") }
+        }
+    }
+}

@@ -1,0 +1,127 @@
+import Foundation
+import HardData
+import HardEngine
+import HardModels
+import HardNN
+
+/// The training loop of the paper's recipe: AdamW, warm-up + cosine LR, cross-entropy with
+/// ignore index 255 plus the extra semantic loss on HARD-GPU's auxiliary heads (Eq. 7),
+/// periodic validation, atomic checkpoints (`checkpoint.safetensors` to resume,
+/// `best.safetensors` and `last.safetensors` + JSON as model checkpoints), a JSON-lines log.
+public final class Trainer {
+    public let config: TrainConfig
+    public let model: HARDNetwork
+    public let optimizer: AdamW
+    public let schedule: WarmupCosineSchedule
+    let trainSet: SegmentationDataset
+    let valSet: SegmentationDataset
+    public private(set) var state: TrainingState
+    let outputDir: URL
+
+    public var statePath: String { outputDir.appendingPathComponent("checkpoint.safetensors").path }
+    public var bestPath: String { outputDir.appendingPathComponent("best.safetensors").path }
+    public var lastPath: String { outputDir.appendingPathComponent("last.safetensors").path }
+    public var logPath: String { outputDir.appendingPathComponent("train.jsonl").path }
+
+    /// Sets up a run in `config.output`; with `resume`, restores the state saved there.
+    public init(config: TrainConfig, trainSet: SegmentationDataset, valSet: SegmentationDataset, resume: Bool) throws {
+        try config.validate()
+        guard trainSet.classCount == valSet.classCount else {
+            throw ConfigError("train (\(trainSet.classCount)) and val (\(valSet.classCount)) class counts differ")
+        }
+        self.config = config
+        self.trainSet = trainSet
+        self.valSet = valSet
+        outputDir = URL(fileURLWithPath: config.output)
+        try FileManager.default.createDirectory(at: outputDir, withIntermediateDirectories: true)
+        model = Zoo.make(config.variant!, classes: trainSet.classCount, seed: config.seed)
+        optimizer = AdamW(parameters: model.parameters(), learningRate: Float(config.lrStart), weightDecay: Float(config.weightDecay))
+        schedule = WarmupCosineSchedule(start: Float(config.lrStart), peak: Float(config.lrPeak), end: Float(config.lrEnd),
+                                        warmupIterations: config.warmupIterations, totalIterations: config.iterations)
+        state = TrainingState(iteration: 0, bestMIoU: -1, config: config)
+        if resume {
+            let saved = try TrainingState.load(from: statePath, model: model, optimizer: optimizer)
+            let a = saved.config, b = config
+            guard a.model == b.model, a.batchSize == b.batchSize, a.seed == b.seed, a.cropHeight == b.cropHeight,
+                  a.cropWidth == b.cropWidth, a.dataset == b.dataset else {
+                throw ConfigError("\(statePath): the run was started with another model, dataset, batch, crop or seed; resuming would not continue it")
+            }
+            state = TrainingState(iteration: saved.iteration, bestMIoU: saved.bestMIoU, config: config)
+        }
+    }
+
+    /// The loss of Eq. 7 for one batch: CE(main) + auxWeight * sum CE(aux).
+    func loss(_ outputs: [Tensor], _ labels: Labels) -> (total: Tensor, main: Float, aux: Float) {
+        let main = crossEntropy(outputs[0], labels)
+        guard outputs.count > 1 else { return (main, main.scalar, 0) }
+        var auxSum = crossEntropy(outputs[1], labels)
+        for o in outputs.dropFirst(2) { auxSum = add(auxSum, crossEntropy(o, labels)) }
+        return (add(main, scaled(auxSum, by: Float(config.auxWeight))), main.scalar, auxSum.scalar)
+    }
+
+    /// Trains from the current iteration to `config.iterations`. `stopAfter` ends early
+    /// (tests); `onValidation` sees each validation result.
+    @discardableResult
+    public func run(progress: ProgressReporter? = nil, stopAfter: Int? = nil,
+                    onValidation: (Int, EvaluationResult) -> Void = { _, _ in }) throws -> TrainingState {
+        let log = try RunLog(path: logPath, keepThrough: state.iteration > 0 ? state.iteration : nil)
+        let augmentation = Augmentation(cropHeight: config.cropHeight, cropWidth: config.cropWidth,
+                                        scaleRange: config.scaleMin...config.scaleMax, flipProbability: config.flip,
+                                        photometric: config.photometric)
+        let loader = BatchLoader(dataset: trainSet, batchSize: config.batchSize, augmentation: augmentation, seed: config.seed,
+                                 startingAt: state.iteration, prefetch: 2, workers: config.loaderWorkers)
+        defer { loader.stop() }
+        model.train()
+        let start = Date()
+        var windowStart = Date(), windowImages = 0
+        var last = (loss: 0.0, lr: 0.0, speed: 0.0)
+        let end = min(config.iterations, stopAfter ?? config.iterations)
+        while state.iteration < end {
+            let i = state.iteration
+            let lr = schedule.learningRate(at: i)
+            optimizer.learningRate = lr
+            let batch = try loader.next()
+            let (total, main, aux) = loss(model.outputs(batch.images), batch.labels)
+            total.backward()
+            optimizer.update()
+            state.iteration = i + 1
+            windowImages += config.batchSize
+            let lossValue = Double(total.scalar)
+            guard lossValue.isFinite else { throw ConfigError("training diverged at iteration \(i + 1): loss \(lossValue); lower lr_peak") }
+            let now = Date()
+            let speed = Double(windowImages) / max(now.timeIntervalSince(windowStart), 1e-9)
+            last = (lossValue, Double(lr), speed)
+            let done = state.iteration
+            let eta = Double(config.iterations - done) * Double(config.batchSize) / max(speed, 1e-9)
+            let logNow = done % config.logInterval == 0 || done == config.iterations
+            progress?.update(iteration: done, loss: lossValue, learningRate: Double(lr), imagesPerSecond: speed, eta: eta, force: logNow)
+            if logNow {
+                var e = LogEntry(iteration: done, kind: "train")
+                e.loss = lossValue; e.lossMain = Double(main); e.lossAux = Double(aux); e.learningRate = Double(lr)
+                e.imagesPerSecond = speed; e.elapsedSeconds = now.timeIntervalSince(start)
+                log.append(e)
+                windowStart = now; windowImages = 0
+            }
+            if done % config.valInterval == 0 || done == config.iterations {
+                let result = try Evaluator.evaluate(model, on: valSet, limit: config.valImages)
+                model.train()
+                var e = LogEntry(iteration: done, kind: "val")
+                e.valMIoU = result.miou; e.valPixelAccuracy = result.pixelAccuracy; e.elapsedSeconds = Date().timeIntervalSince(start)
+                log.append(e)
+                progress?.message(String(format: "iter %d: val mIoU %.2f, pixel accuracy %.2f", done, 100 * result.miou, 100 * result.pixelAccuracy))
+                if result.miou > state.bestMIoU {
+                    state.bestMIoU = result.miou
+                    try Checkpoint.save(model, to: bestPath)
+                }
+                onValidation(done, result)
+            }
+            if done % config.checkpointInterval == 0 || done == end {
+                try TrainingState.save(model: model, optimizer: optimizer, state: state, to: statePath)
+                try Checkpoint.save(model, to: lastPath)
+            }
+        }
+        progress?.finish()
+        _ = last
+        return state
+    }
+}
