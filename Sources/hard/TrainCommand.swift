@@ -84,7 +84,7 @@ struct TrainCommand: ParsableCommand {
         } catch let e as ValidationError {
             throw e
         } catch {
-            throw CleanExit.message("error: \(error)")
+            throw fail(error)
         }
     }
 }

@@ -1,0 +1,30 @@
+import ArgumentParser
+import Foundation
+import HardTrain
+
+struct DemoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Train HARD-XXS on SynthStreets, evaluate it against a colour-only baseline, write a report.",
+        discussion: "This is what `make demo` runs (about ten minutes on two cores). Everything lands in --output.")
+
+    @Option(help: "Training iterations.") var iterations = 800
+    @Option(help: "Output folder.") var output = "runs/demo"
+
+    func run() throws {
+        var s = DemoRun.Settings()
+        s.iterations = iterations
+        s.output = output
+        do {
+            let o = try DemoRun.run(s)
+            print(String(format: "\nHARD-XXS validation mIoU %.2f (pixel accuracy %.2f); colour-only baseline mIoU %.2f",
+                         100 * o.result.miou, 100 * o.result.pixelAccuracy, 100 * o.baseline.miou))
+            print("report:   \(o.reportPath)")
+            print("overlays: \(output)/overlays/")
+            print("curves:   \(output)/loss.svg, \(output)/miou.svg")
+            print(String(format: "took %.0f s", o.seconds))
+        } catch {
+            throw fail(error)
+        }
+    }
+}
