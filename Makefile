@@ -18,6 +18,7 @@ build: bootstrap
 	$(SWIFT) build -c $(CONFIG) --product hard
 
 test: bootstrap
+	@scripts/bootstrap.sh --python
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	$(SWIFT) run hard doctor

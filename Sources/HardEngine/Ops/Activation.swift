@@ -36,6 +36,7 @@ func activation(_ x: Tensor, _ kind: Activation) -> Tensor {
         for i in 0..<x.count { y.pointer[i] = kind.apply(x.pointer[i]) }
     })
     OpTrace.record(kind.rawValue, macs: 0, output: y)
+    GraphTrace.record(kind == .relu ? .relu : .relu6, [x], y)
     return y.recorded(kind.rawValue, inputs: [x]) { dy in
         let dx = Tensor.uninitialized(x.shape)
         Backend.dispatch(kind.rawValue + ".backward", onednn: {
@@ -57,6 +58,7 @@ public func scaled(_ x: Tensor, by a: Float) -> Tensor {
         for i in 0..<x.count { y.pointer[i] = a * x.pointer[i] }
     })
     OpTrace.record("scale", macs: y.count, output: y)
+    GraphTrace.record(.scale(a), [x], y)
     return y.recorded("scale", inputs: [x]) { dy in
         let dx = Tensor.uninitialized(x.shape)
         Backend.dispatch("scale.backward", onednn: {

@@ -10,6 +10,7 @@ public func add(_ a: Tensor, _ b: Tensor) -> Tensor {
         for i in 0..<a.count { y.pointer[i] = a.pointer[i] + b.pointer[i] }
     })
     OpTrace.record("add", macs: y.count, output: y)
+    GraphTrace.record(.add, [a, b], y)
     // d(a + b)/da = d(a + b)/db = identity: both inputs receive dy unchanged (shared,
     // never written in place).
     return y.recorded("add", inputs: [a, b]) { dy in [dy, dy] }

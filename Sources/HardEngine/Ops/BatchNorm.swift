@@ -24,6 +24,7 @@ public func batchNorm(_ x: Tensor, gamma: Tensor, beta: Tensor, runningMean: Ten
         BatchNormReference.forward(x: x, gamma: gamma, beta: beta, mean: mean, variance: variance, y: y, training: training, eps: eps)
     })
     OpTrace.record("batch_norm", macs: y.count, output: y)
+    GraphTrace.record(.batchNorm(eps: eps), [x, gamma, beta, runningMean, runningVar], y)
     if training {
         let unbias = Float(count) / Float(count - 1)
         for ch in 0..<c {

@@ -15,6 +15,7 @@ public func concatChannels(_ xs: [Tensor]) -> Tensor {
         ChannelReference.concat(xs, y: y)
     })
     OpTrace.record("concat", macs: 0, output: y)
+    GraphTrace.record(.concatChannels, xs, y)
     return y.recorded("concat", inputs: xs) { dy in
         var start = 0
         return channels.map { c in
@@ -30,6 +31,7 @@ public func sliceChannels(_ x: Tensor, start: Int, count: Int) -> Tensor {
     precondition(start >= 0 && count > 0 && start + count <= c, "sliceChannels: [\(start), \(start + count)) of \(c) channels")
     let y = sliceChannelsKernel(x, start: start, count: count, op: "slice")
     OpTrace.record("slice", macs: 0, output: y)
+    GraphTrace.record(.sliceChannels(start: start, count: count), [x], y)
     return y.recorded("slice", inputs: [x]) { dy in
         let dx = Tensor.zeros(x.shape)
         Backend.dispatch("slice.backward", onednn: {

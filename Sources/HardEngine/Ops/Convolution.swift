@@ -75,6 +75,7 @@ public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, geometry: C
         ConvReference.forward(s, x: x.pointer, weight: weight.pointer, bias: bias?.pointer, y: y.pointer)
     })
     OpTrace.record("conv2d", macs: y.count * s.cinPerGroup * s.kh * s.kw, output: y)
+    GraphTrace.record(.conv2d(geometry), bias.map { [x, weight, $0] } ?? [x, weight], y)
     var inputs = [x, weight]
     if let bias { inputs.append(bias) }
     return y.recorded("conv2d", inputs: inputs) { dy in

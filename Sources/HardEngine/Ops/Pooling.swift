@@ -64,6 +64,7 @@ func pool2d(_ x: Tensor, _ kind: PoolKind, _ g: Pool2dGeometry, op: String? = ni
         argmax = PoolReference.forward(kind, g, x: x, y: y)
     })
     OpTrace.record(name, macs: y.count * g.kernelH * g.kernelW, output: y)
+    GraphTrace.record(op == nil ? .pool(kind, g) : .globalPool(kind), [x], y)
     return y.recorded(name, inputs: [x]) { dy in
         let dx = Tensor.uninitialized(x.shape)
         // Max pooling on oneDNN needs the forward's workspace; without one (the forward ran

@@ -12,7 +12,9 @@ extension Tensor {
         }
         precondition(shape.reduce(1, *) == count, "reshape \(self.shape) (\(count) elements) to \(newShape)")
         let oldShape = self.shape
-        return Tensor(shape: shape, storage: storage).recorded("reshape", inputs: [self]) { dy in
+        let view = Tensor(shape: shape, storage: storage)
+        GraphTrace.record(.reshape(shape), [self], view)
+        return view.recorded("reshape", inputs: [self]) { dy in
             [Tensor(shape: oldShape, storage: dy.storage)]
         }
     }

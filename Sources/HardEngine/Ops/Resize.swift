@@ -13,6 +13,7 @@ public func resizeBilinear(_ x: Tensor, height: Int, width: Int) -> Tensor {
         ResizeReference.forward(x: x, y: y)
     })
     OpTrace.record("resize_bilinear", macs: 4 * y.count, output: y)
+    GraphTrace.record(.resizeBilinear(height: height, width: width), [x], y)
     return y.recorded("resize_bilinear", inputs: [x]) { dy in
         let dx = Tensor.uninitialized(x.shape)
         Backend.dispatch("resize_bilinear.backward", onednn: {
