@@ -9,6 +9,6 @@ struct HardCommand: ParsableCommand {
         Start with `hard doctor` to check the install: it verifies every op of the engine \
         on oneDNN against the plain-Swift reference kernels and against finite differences.
         """,
-        subcommands: [DoctorCommand.self, BenchOpsCommand.self, DemoEngineCommand.self, ModelsCommand.self, TrainCommand.self, EvalCommand.self, SegmentCommand.self, DemoCommand.self, ExportCommand.self]
+        subcommands: [DoctorCommand.self, BenchOpsCommand.self, DemoEngineCommand.self, ModelsCommand.self, TrainCommand.self, EvalCommand.self, SegmentCommand.self, DemoCommand.self, ExportCommand.self, BenchCommand.self]
     )
 }

@@ -1,0 +1,65 @@
+import Foundation
+import HardEngine
+import HardModels
+
+/// The field's speed protocol (DDRNet, PIDNet, SCTNet scripts): batch 1, FP32, eval mode,
+/// BN folded, 10 warm-up passes, then timed passes for at least `seconds`; the median
+/// latency. The model's output is the logits at the input resolution (HARD's final
+/// interpolation is part of every variant); `includePostprocess` adds the argmax to a
+/// class map.
+public enum InferenceBenchmark {
+    public struct Result: Codable, Sendable {
+        public let model: String
+        public let height: Int
+        public let width: Int
+        public let threads: Int
+        public let latencyMs: Double
+        public let fps: Double
+        public let runs: Int
+        public let includesPostprocess: Bool
+
+        enum CodingKeys: String, CodingKey {
+            case model, height, width, threads, fps, runs
+            case latencyMs = "latency_ms"
+            case includesPostprocess = "includes_postprocess"
+        }
+    }
+
+    public static func run(_ model: HARDNetwork, height: Int, width: Int, threads: Int, warmup: Int = 10,
+                           seconds: Double = 5, includePostprocess: Bool = false) -> Result {
+        EngineThreads.set(threads)
+        model.eval()
+        model.foldBatchNorms()
+        var rng = SeededGenerator(seed: 1)
+        let x = Tensor.normal([1, 3, height, width], generator: &rng)
+        func once() {
+            withNoGrad {
+                let logits = model(x)
+                if includePostprocess { _ = argmax(logits) }
+            }
+        }
+        for _ in 0..<warmup { once() }
+        var samples: [Double] = []
+        let start = DispatchTime.now().uptimeNanoseconds
+        while samples.count < 3 || Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 < seconds {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            once()
+            samples.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+        }
+        samples.sort()
+        let median = samples[samples.count / 2]
+        return Result(model: model.variant.rawValue, height: height, width: width, threads: threads, latencyMs: median,
+                      fps: 1000 / median, runs: samples.count, includesPostprocess: includePostprocess)
+    }
+
+    /// Class index per pixel of (1, C, H, W) logits.
+    static func argmax(_ logits: Tensor) -> [UInt8] {
+        let (_, c, h, w) = logits.nchw
+        var best = [UInt8](repeating: 0, count: h * w), value = [Float](repeating: -.infinity, count: h * w)
+        for ch in 0..<c {
+            let plane = logits.pointer + ch * h * w
+            for i in 0..<(h * w) where plane[i] > value[i] { value[i] = plane[i]; best[i] = UInt8(truncatingIfNeeded: ch) }
+        }
+        return best
+    }
+}

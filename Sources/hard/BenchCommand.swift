@@ -1,0 +1,52 @@
+import ArgumentParser
+import Foundation
+import HardDeploy
+import HardModels
+
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Inference speed with the field's protocol: batch 1, FP32, BN folded, 10 warm-ups, median latency.",
+        discussion: """
+        Times one forward pass of a variant at the given input size (logits at the input's \
+        resolution; --include-postprocess adds the argmax). Reports the median latency over \
+        runs lasting at least --seconds, and FPS = 1000 / median.
+
+        Example: hard bench --model hard-xxs --height 360 --width 640 --threads 2 --json
+        """)
+
+    @Option(help: "Variant (not needed with --checkpoint).") var model: String?
+    @Option(help: "Model checkpoint; without it the weights are freshly initialised (speed does not depend on them).") var checkpoint: String?
+    @Option(help: "Class count for --model.") var classes = 19
+    @Option(help: "Input height.") var height = 360
+    @Option(help: "Input width.") var width = 640
+    @Option(help: "Threads (oneDNN and the engine's kernels).") var threads = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Timed seconds (at least).") var seconds = 5.0
+    @Option(help: "Warm-up passes.") var warmup = 10
+    @Flag(name: .customLong("include-postprocess"), help: "Include the argmax to a class map.") var includePostprocess = false
+    @Flag(help: "Print JSON: {model, height, width, threads, latency_ms, fps}.") var json = false
+
+    func validate() throws {
+        if model == nil && checkpoint == nil { throw ValidationError("give --model or --checkpoint") }
+        if let m = model, Variant(name: m) == nil { throw ValidationError("unknown model \(m)") }
+        if height < 8 || width < 8 || threads < 1 || seconds <= 0 || warmup < 0 { throw ValidationError("invalid size, threads, seconds or warm-up") }
+    }
+
+    func run() throws {
+        do {
+            let net = try checkpoint.map(Checkpoint.load) ?? Zoo.make(Variant(name: model!)!, classes: classes)
+            let r = InferenceBenchmark.run(net, height: height, width: width, threads: threads, warmup: warmup, seconds: seconds,
+                                           includePostprocess: includePostprocess)
+            if json {
+                let e = JSONEncoder()
+                e.outputFormatting = [.sortedKeys]
+                print(String(decoding: try e.encode(r), as: UTF8.self))
+            } else {
+                print(String(format: "%@ %dx%d, batch 1, FP32, %d threads%@: median %.2f ms (%.1f FPS) over %d runs",
+                             r.model, r.height, r.width, r.threads, r.includesPostprocess ? ", with argmax" : "", r.latencyMs, r.fps, r.runs))
+            }
+        } catch {
+            throw fail(error)
+        }
+    }
+}
