@@ -58,3 +58,30 @@ final class TensorTests: XCTestCase {
         if outs.count == 2 { assertClose(outs[1], outs[0], "onednn vs reference") }
     }
 }
+
+final class FusedConvTests: XCTestCase {
+    /// The inference-only fused conv + activation equals conv followed by the activation, on
+    /// every backend, for dense (oneDNN post-op) and depth-wise (in-kernel clamp) convolutions.
+    func testFusedConvActivationEqualsSeparateOps() {
+        var rng = SeededGenerator(seed: 21)
+        let x = Tensor.normal([2, 6, 13, 11], std: 3, generator: &rng)
+        let cases: [(Tensor, Conv2dGeometry)] = [
+            (Tensor.normal([8, 6, 3, 3], generator: &rng), Conv2dGeometry(stride: 2, padding: 1)),
+            (Tensor.normal([8, 6, 1, 1], generator: &rng), Conv2dGeometry()),
+            (Tensor.normal([6, 1, 3, 3], generator: &rng), Conv2dGeometry(stride: 1, padding: 2, dilation: 2, groups: 6)),
+        ]
+        for backend in testedBackends {
+            Backend.with(backend) {
+                for (w, g) in cases {
+                    let b = Tensor.normal([w.shape[0]], generator: &rng)
+                    for (fused, separate) in [(FusedActivation.relu6, relu6), (.relu, relu)] as [(FusedActivation, (Tensor) -> Tensor)] {
+                        let a = withNoGrad { conv2d(x, weight: w, bias: b, geometry: g, activation: fused) }
+                        let e = withNoGrad { separate(conv2d(x, weight: w, bias: b, geometry: g)) }
+                        assertClose(a, e, "\(backend) \(fused) \(g)")
+                        XCTAssertGreaterThan(a.toArray().filter { $0 == 0 }.count, 0, "the activation clipped something")
+                    }
+                }
+            }
+        }
+    }
+}

@@ -27,8 +27,9 @@ enum DepthwiseConvKernel {
         return (lo, max(lo, hi))
     }
 
+    /// `clamp`: an activation fused into the kernel, applied to each finished output row.
     static func forward(_ s: ConvShapes, x: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                        y: UnsafeMutablePointer<Float>) {
+                        y: UnsafeMutablePointer<Float>, clamp: (low: Float, high: Float)? = nil) {
         let g = s.g, k2 = s.kh * s.kw
         let ranges = (0..<s.kw).map { columnRange(s, kx: $0) }
         parallelFor(s.n * s.cin) { plane in
@@ -54,6 +55,7 @@ enum DepthwiseConvKernel {
                         }
                     }
                 }
+                if let (low, high) = clamp { for ox in 0..<s.ow { row[ox] = min(max(row[ox], low), high) } }
             }
         }
     }

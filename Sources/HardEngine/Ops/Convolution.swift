@@ -112,6 +112,48 @@ public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, geometry: C
     }
 }
 
+/// conv2d followed by ReLU or ReLU6, in one pass where nothing needs a gradient
+/// (inference): oneDNN applies the activation as a post-op, the depth-wise kernel clamps
+/// each finished row. With autodiff recording it is exactly `relu6(conv2d(...))`.
+public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, geometry: Conv2dGeometry = Conv2dGeometry(),
+                   activation: FusedActivation) -> Tensor {
+    let needsGrad = Autograd.isRecording && (x.requiresGrad || weight.requiresGrad || bias?.requiresGrad == true)
+    if needsGrad || activation == .none {
+        let y = conv2d(x, weight: weight, bias: bias, geometry: geometry)
+        switch activation {
+        case .none: return y
+        case .relu: return relu(y)
+        case .relu6: return relu6(y)
+        }
+    }
+    let s = ConvShapes(x: x.shape, weight: weight.shape, geometry: geometry)
+    if let bias { precondition(bias.shape == [s.cout], "conv2d: bias \(bias.shape) for \(s.cout) output channels") }
+    let kind: Activation = activation == .relu ? .relu : .relu6
+    let y = Tensor.uninitialized(s.outShape)
+    Backend.dispatch("conv2d+\(kind.rawValue)", onednn: {
+        if DepthwiseConvKernel.applies(s) {
+            DepthwiseConvKernel.forward(s, x: x.pointer, weight: weight.pointer, bias: bias?.pointer, y: y.pointer,
+                                        clamp: kind == .relu ? (0, .infinity) : (0, 6))
+        } else {
+            try DNNLConvolution.forward(s, x: x, weight: weight, bias: bias, y: y, training: false, activation: kind.eltwise)
+        }
+    }, reference: {
+        ConvReference.forward(s, x: x.pointer, weight: weight.pointer, bias: bias?.pointer, y: y.pointer)
+        for i in 0..<y.count { y.pointer[i] = kind.apply(y.pointer[i]) }
+    })
+    OpTrace.record("conv2d", macs: y.count * s.cinPerGroup * s.kh * s.kw, output: y)
+    if GraphTrace.recorder != nil {
+        // Exporters see the two ops the fused kernel stands for.
+        let preActivation = Tensor.zeros(s.outShape)
+        GraphTrace.record(.conv2d(geometry), bias.map { [x, weight, $0] } ?? [x, weight], preActivation)
+        GraphTrace.record(kind == .relu ? .relu : .relu6, [preActivation], y)
+    }
+    return y
+}
+
+/// The activation `conv2d(_:weight:bias:geometry:activation:)` fuses.
+public enum FusedActivation: Sendable { case none, relu, relu6 }
+
 /// Plain loops over the definition; the oracle for the oneDNN kernels.
 enum ConvReference {
     /// y[n, oc, oy, ox] = b[oc] + sum_{ic in group, ky, kx} x[n, ic, iy, ix] * w[oc, ic', ky, kx]

@@ -24,6 +24,11 @@ public final class ConvBNAct: Module {
 
     /// x: (N, Cin, H, W) -> (N, Cout, H', W')
     public override func forward(_ x: Tensor) -> Tensor {
+        if bn == nil {
+            // Folded (or BN-free): convolution and activation in one kernel where possible.
+            let fused: FusedActivation = activation == .relu6 ? .relu6 : activation == .relu ? .relu : .none
+            return conv2d(x, weight: conv.weight, bias: conv.bias, geometry: conv.geometry, activation: fused)
+        }
         var y = conv(x)
         if let bn { y = bn(y) }
         switch activation {
