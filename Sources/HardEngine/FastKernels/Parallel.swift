@@ -1,15 +1,58 @@
 import Foundation
 
-/// Runs `body(i)` for i in 0..<count on all cores (work items should be coarse: a channel
-/// plane, not a pixel).
-/// At most `EngineThreads.current` threads run at once: the items are dealt into that many
-/// contiguous chunks.
+/// Runs `body(i)` for i in 0..<count on up to `EngineThreads.current` threads (work items
+/// should be coarse: a channel plane, not a pixel), dealt into contiguous chunks.
+///
+/// The threads are OpenMP's, the same pool oneDNN runs on (libgomp's `GOMP_parallel`, found
+/// at run time). With a second pool (Dispatch) the two fought over the cores: OpenMP's
+/// workers spin-wait after each oneDNN call and took a quarter of the CPU time while our
+/// kernels ran. Falls back to Dispatch when no OpenMP runtime is loaded.
 @inline(__always)
 func parallelFor(_ count: Int, _ body: (Int) -> Void) {
     let threads = min(EngineThreads.current, count)
     if threads <= 1 { for i in 0..<count { body(i) }; return }
-    DispatchQueue.concurrentPerform(iterations: threads) { t in
-        let lo = count * t / threads, hi = count * (t + 1) / threads
+    withoutActuallyEscaping(body) { body in
+        var job = ParallelJob(count: count, threads: threads, body: body)
+        if let omp = OpenMP.runtime {
+            withUnsafeMutablePointer(to: &job) { p in
+                omp.parallel({ raw in
+                    let job = raw!.assumingMemoryBound(to: ParallelJob.self)
+                    job.pointee.run(chunk: Int(OpenMP.runtime!.threadNumber()), of: Int(OpenMP.runtime!.teamSize()))
+                }, UnsafeMutableRawPointer(p), UInt32(threads), 0)
+            }
+        } else {
+            DispatchQueue.concurrentPerform(iterations: threads) { t in job.run(chunk: t, of: threads) }
+        }
+    }
+}
+
+struct ParallelJob {
+    let count: Int
+    let threads: Int
+    let body: (Int) -> Void
+
+    func run(chunk t: Int, of n: Int) {
+        let lo = count * t / n, hi = count * (t + 1) / n
         for i in lo..<hi { body(i) }
     }
+}
+
+/// The three libgomp entry points the engine uses, looked up once.
+struct OpenMP {
+    typealias Parallel = @convention(c) (@convention(c) (UnsafeMutableRawPointer?) -> Void, UnsafeMutableRawPointer?, UInt32, UInt32) -> Void
+    typealias IntQuery = @convention(c) () -> Int32
+
+    let parallel: Parallel
+    let threadNumber: IntQuery
+    let teamSize: IntQuery
+
+    nonisolated(unsafe) static let runtime: OpenMP? = {
+        _ = OneDNN.isAvailable   // loads libdnnl and its OpenMP runtime
+        guard let program = dlopen(nil, RTLD_NOW),
+              let p = dlsym(program, "GOMP_parallel"),
+              let t = dlsym(program, "omp_get_thread_num"),
+              let n = dlsym(program, "omp_get_num_threads") else { return nil }
+        return OpenMP(parallel: unsafeBitCast(p, to: Parallel.self), threadNumber: unsafeBitCast(t, to: IntQuery.self),
+                      teamSize: unsafeBitCast(n, to: IntQuery.self))
+    }()
 }
