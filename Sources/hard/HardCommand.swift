@@ -6,9 +6,11 @@ struct HardCommand: ParsableCommand {
         commandName: "hard",
         abstract: "HARD real-time semantic segmentation, from GPU to microcontroller.",
         discussion: """
-        Start with `hard doctor` to check the install: it verifies every op of the engine \
-        on oneDNN against the plain-Swift reference kernels and against finite differences.
+        Start with `hard doctor` to check the install (every op of the engine against plain-Swift \
+        reference kernels and finite differences), then `hard demo` for the whole job on the \
+        built-in synthetic street scenes: train, evaluate, report. `hard <command> --help` explains each.
         """,
-        subcommands: [DoctorCommand.self, BenchOpsCommand.self, DemoEngineCommand.self, ModelsCommand.self, TrainCommand.self, EvalCommand.self, SegmentCommand.self, DemoCommand.self, ExportCommand.self, BenchCommand.self]
+        subcommands: [DemoCommand.self, TrainCommand.self, EvalCommand.self, SegmentCommand.self, ModelsCommand.self,
+                      ExportCommand.self, BenchCommand.self, DoctorCommand.self, BenchOpsCommand.self, DemoEngineCommand.self]
     )
 }
