@@ -108,7 +108,7 @@ public enum OpBenchmark {
     /// The results as a Markdown table with the conditions they were measured under.
     public static func markdown(_ rows: [Row], conditions: String) -> String {
         var lines = [conditions, "",
-                     "| op | shape | reference fwd (ms) | oneDNN fwd (ms) | reference fwd+bwd (ms) | oneDNN fwd+bwd (ms) | speed-up fwd+bwd |",
+                     "| op | shape | reference fwd (ms) | fast fwd (ms) | reference fwd+bwd (ms) | fast fwd+bwd (ms) | speed-up fwd+bwd |",
                      "| --- | --- | ---: | ---: | ---: | ---: | ---: |"]
         for r in rows {
             let ref = r.timings[.reference], dnn = r.timings[.onednn]
