@@ -8,7 +8,7 @@ public func resizeBilinear(_ x: Tensor, height: Int, width: Int) -> Tensor {
     precondition(height > 0 && width > 0, "resizeBilinear: output size \(height)x\(width)")
     let y = Tensor.uninitialized([n, c, height, width])
     Backend.dispatch("resize_bilinear", onednn: {
-        try DNNLResampling.forward(x: x, y: y)
+        BilinearResizeKernel.forward(x: x, y: y)
     }, reference: {
         ResizeReference.forward(x: x, y: y)
     })
@@ -17,7 +17,7 @@ public func resizeBilinear(_ x: Tensor, height: Int, width: Int) -> Tensor {
     return y.recorded("resize_bilinear", inputs: [x]) { dy in
         let dx = Tensor.uninitialized(x.shape)
         Backend.dispatch("resize_bilinear.backward", onednn: {
-            try DNNLResampling.backward(dy: dy, dx: dx)
+            BilinearResizeKernel.backward(dy: dy, dx: dx)
         }, reference: {
             ResizeReference.backward(dy: dy, dx: dx)
         })
