@@ -1,4 +1,5 @@
 import Foundation
+import HardNN   // writeAtomically
 
 /// One line of a run's JSON-lines log (`train.jsonl`).
 public struct LogEntry: Codable, Sendable, Equatable {
@@ -67,5 +68,3 @@ public final class RunLog {
         return data.split(separator: 0x0a).compactMap { try? decoder.decode(LogEntry.self, from: Data($0)) }
     }
 }
-
-import HardNN

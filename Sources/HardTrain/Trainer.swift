@@ -74,7 +74,6 @@ public final class Trainer {
         model.train()
         let start = Date()
         var windowStart = Date(), windowImages = 0
-        var last = (loss: 0.0, lr: 0.0, speed: 0.0)
         let end = min(config.iterations, stopAfter ?? config.iterations)
         while state.iteration < end {
             let i = state.iteration
@@ -90,7 +89,6 @@ public final class Trainer {
             guard lossValue.isFinite else { throw ConfigError("training diverged at iteration \(i + 1): loss \(lossValue); lower lr_peak") }
             let now = Date()
             let speed = Double(windowImages) / max(now.timeIntervalSince(windowStart), 1e-9)
-            last = (lossValue, Double(lr), speed)
             let done = state.iteration
             let eta = Double(config.iterations - done) * Double(config.batchSize) / max(speed, 1e-9)
             let logNow = done % config.logInterval == 0 || done == config.iterations
@@ -121,7 +119,6 @@ public final class Trainer {
             }
         }
         progress?.finish()
-        _ = last
         return state
     }
 }
