@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "HardNN", targets: ["HardNN"]),
         .library(name: "HardModels", targets: ["HardModels"]),
         .library(name: "HardDeploy", targets: ["HardDeploy"]),
+        .library(name: "HardMicro", targets: ["HardMicro"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -43,15 +44,22 @@ let package = Package(
         // Training loop, losses, metrics, evaluation, segmentation, run logs.
         .target(name: "HardTrain", dependencies: ["HardEngine", "HardNN", "HardModels", "HardData",
                                                   .product(name: "Yams", package: "Yams")], swiftSettings: optimized),
-        // Deployment: ONNX export (the protobuf code is generated once and committed, Tools/onnx).
-        .target(name: "HardDeploy", dependencies: ["HardEngine", "HardNN", "HardModels",
+        // The int8 runtime: no Foundation, no existentials; also compiled with Embedded Swift
+        // into the Cortex-M7 firmware (Firmware/), so host and microcontroller run one code.
+        .target(name: "HardMicro", dependencies: ["CMicroDSP"], swiftSettings: optimized),
+        // The Armv7E-M DSP instructions (SMLAD, SXTB16, ...) as inline C, with portable
+        // fallbacks computing the same integers on the host.
+        .target(name: "CMicroDSP"),
+        // Deployment: ONNX export (the protobuf code is generated once and committed, Tools/onnx),
+        // int8 quantization, the microcontroller build.
+        .target(name: "HardDeploy", dependencies: ["HardEngine", "HardNN", "HardModels", "HardData", "HardTrain", "HardMicro",
                                                    .product(name: "SwiftProtobuf", package: "swift-protobuf")],
                 swiftSettings: optimized),
         // The command-line tool: parses and delegates.
         .executableTarget(
             name: "hard",
             dependencies: [
-                "HardEngine", "HardNN", "HardModels", "HardData", "HardTrain", "HardDeploy",
+                "HardEngine", "HardNN", "HardModels", "HardData", "HardTrain", "HardDeploy", "HardMicro",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: optimized
@@ -65,6 +73,7 @@ let package = Package(
         .testTarget(name: "HardModelsTests", dependencies: ["HardModels", "HardNN", "HardEngine"]),
         .testTarget(name: "HardDataTests", dependencies: ["HardData", "HardEngine"]),
         .testTarget(name: "HardDeployTests", dependencies: ["HardDeploy", "HardModels", "HardEngine"]),
+        .testTarget(name: "HardMicroTests", dependencies: ["HardMicro", "HardDeploy", "HardModels", "HardEngine"]),
         .testTarget(name: "HardTrainTests", dependencies: ["HardTrain", "HardData", "HardModels", "HardNN", "HardEngine"]),
     ],
     swiftLanguageModes: [.v5]

@@ -11,7 +11,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages the code links against or runs.
-DEBIAN_PACKAGES=(libdnnl-dev libpng-dev libturbojpeg0-dev)
+# qemu-system-arm, gcc-arm-none-eabi, libnewlib-arm-none-eabi: the Cortex-M7 firmware (Firmware/).
+DEBIAN_PACKAGES=(libdnnl-dev libpng-dev libturbojpeg0-dev qemu-system-arm gcc-arm-none-eabi libnewlib-arm-none-eabi)
 
 want_python=0
 for arg in "$@"; do

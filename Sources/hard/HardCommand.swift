@@ -10,7 +10,7 @@ struct HardCommand: ParsableCommand {
         reference kernels and finite differences), then `hard demo` for the whole job on the \
         built-in synthetic street scenes: train, evaluate, report. `hard <command> --help` explains each.
         """,
-        subcommands: [DemoCommand.self, TrainCommand.self, EvalCommand.self, SegmentCommand.self, ModelsCommand.self,
+        subcommands: [DemoCommand.self, TrainCommand.self, EvalCommand.self, SegmentCommand.self, ModelsCommand.self, McuCommand.self,
                       ExportCommand.self, BenchCommand.self, DoctorCommand.self, BenchOpsCommand.self, DemoEngineCommand.self]
     )
 }

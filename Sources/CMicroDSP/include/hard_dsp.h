@@ -1,0 +1,85 @@
+/*
+ * hard_dsp.h: the few Armv7E-M DSP instructions the int8 kernels are built on, as inline
+ * functions Swift imports (module CMicroDSP). On a core with the DSP extension (Cortex-M4/M7)
+ * each is one instruction (ACLE intrinsics); elsewhere (the host) plain C computes the same
+ * integers, so host and microcontroller stay bit-exact.
+ */
+#ifndef HARD_DSP_H
+#define HARD_DSP_H
+
+#include <stdint.h>
+
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+#include <arm_acle.h>
+#define HARD_DSP_NATIVE 1
+#else
+#define HARD_DSP_NATIVE 0
+#endif
+
+/* Four int8 values as one little-endian word; any alignment. */
+static inline uint32_t hard_load4(const int8_t *p) {
+    uint32_t v;
+    __builtin_memcpy(&v, p, 4);   /* no libc headers: the firmware build is freestanding */
+    return v;
+}
+
+/* Bytes 0 and 2 of x, sign-extended into the two halfwords (SXTB16). */
+static inline uint32_t hard_sxtb16(uint32_t x) {
+#if HARD_DSP_NATIVE
+    return (uint32_t)__sxtb16((int32_t)x);
+#else
+    uint32_t lo = (uint32_t)(int32_t)(int8_t)(x & 0xFF) & 0xFFFF;
+    uint32_t hi = (uint32_t)(int32_t)(int8_t)((x >> 16) & 0xFF) & 0xFFFF;
+    return lo | (hi << 16);
+#endif
+}
+
+/* Bytes 1 and 3 of x, sign-extended into the two halfwords (SXTB16 with ROR #8). */
+static inline uint32_t hard_sxtb16_odd(uint32_t x) {
+#if HARD_DSP_NATIVE
+    return (uint32_t)__sxtb16((int32_t)__ror(x, 8));
+#else
+    return hard_sxtb16((x >> 8) | (x << 24));
+#endif
+}
+
+/* acc + x.lo * y.lo + x.hi * y.hi on signed halfwords (SMLAD). */
+static inline int32_t hard_smlad(uint32_t x, uint32_t y, int32_t acc) {
+#if HARD_DSP_NATIVE
+    return __smlad((int32_t)x, (int32_t)y, acc);
+#else
+    int32_t xl = (int16_t)(x & 0xFFFF), xh = (int16_t)(x >> 16);
+    int32_t yl = (int16_t)(y & 0xFFFF), yh = (int16_t)(y >> 16);
+    return (int32_t)((uint32_t)acc + (uint32_t)(xl * yl) + (uint32_t)(xh * yh));
+#endif
+}
+
+/* Both halfwords of x minus those of y (SSUB16; the results fit: int8 - int8). */
+static inline uint32_t hard_ssub16(uint32_t x, uint32_t y) {
+#if HARD_DSP_NATIVE
+    return (uint32_t)__ssub16((int32_t)x, (int32_t)y);
+#else
+    uint32_t lo = ((x & 0xFFFF) - (y & 0xFFFF)) & 0xFFFF;
+    uint32_t hi = ((x >> 16) - (y >> 16)) & 0xFFFF;
+    return lo | (hi << 16);
+#endif
+}
+
+/* acc + x.lo * y.lo (SMLABB) and acc + x.hi * y.hi (SMLATT), signed halfwords. */
+static inline int32_t hard_smlabb(uint32_t x, uint32_t y, int32_t acc) {
+#if HARD_DSP_NATIVE
+    return __smlabb((int32_t)x, (int32_t)y, acc);
+#else
+    return (int32_t)((uint32_t)acc + (uint32_t)((int16_t)(x & 0xFFFF) * (int16_t)(y & 0xFFFF)));
+#endif
+}
+
+static inline int32_t hard_smlatt(uint32_t x, uint32_t y, int32_t acc) {
+#if HARD_DSP_NATIVE
+    return __smlatt((int32_t)x, (int32_t)y, acc);
+#else
+    return (int32_t)((uint32_t)acc + (uint32_t)((int16_t)(x >> 16) * (int16_t)(y >> 16)));
+#endif
+}
+
+#endif /* HARD_DSP_H */

@@ -1,0 +1,70 @@
+// Static activation memory: every intermediate tensor gets a fixed offset in one arena, chosen
+// greedily over tensor lifetimes as TFLite Micro's GreedyMemoryPlanner does: largest tensors
+// first, each at the lowest offset that does not overlap a tensor alive at the same time.
+// The model's input (read in place, e.g. from flash or a camera buffer) and output (the
+// caller's class map) live outside the arena.
+
+public struct ArenaPlan {
+    /// Byte offset of each tensor in the arena; -1 for the external input and output.
+    public var offsets: [Int]
+    /// Bytes the tensors need (the highest end of any placed tensor).
+    public var tensorBytes: Int
+    /// The largest kernel scratch any op needs; placed after the tensors.
+    public var scratchBytes: Int
+    /// Op index that first writes and last reads each tensor.
+    public var firstUse: [Int]
+    public var lastUse: [Int]
+
+    public var scratchOffset: Int { alignUp(tensorBytes, 16) }
+    public var totalBytes: Int { scratchOffset + alignUp(scratchBytes, 16) }
+}
+
+@inline(__always)
+func alignUp(_ x: Int, _ a: Int) -> Int { (x + a - 1) / a * a }
+
+public func planArena(_ model: MicroModel) -> ArenaPlan {
+    let n = model.tensors.count
+    var first = [Int](repeating: -1, count: n)
+    var last = [Int](repeating: -1, count: n)
+    var scratch = 0
+    for op in 0..<model.opWords.count {
+        let (ins, out) = model.tensorsOf(op)
+        first[out] = op
+        last[out] = op
+        for t in ins { last[t] = op }
+        scratch = max(scratch, scratchBytes(model, op))
+    }
+    let bytes = model.tensors.map { $0.elementCount }
+    var order: [Int] = []
+    for t in 0..<n where t != model.inputTensor && t != model.outputTensor && first[t] >= 0 { order.append(t) }
+    // Largest first; ties by first use, so the plan does not depend on sort stability.
+    order.sort { bytes[$0] != bytes[$1] ? bytes[$0] > bytes[$1] : first[$0] < first[$1] }
+
+    var offsets = [Int](repeating: -1, count: n)
+    var placed: [Int] = []   // kept sorted by offset
+    var high = 0
+    for t in order {
+        var candidate = 0
+        for p in placed where first[p] <= last[t] && first[t] <= last[p] {
+            if candidate + bytes[t] <= offsets[p] { break }
+            candidate = max(candidate, alignUp(offsets[p] + bytes[p], 16))
+        }
+        offsets[t] = candidate
+        high = max(high, candidate + bytes[t])
+        var i = placed.count
+        while i > 0 && offsets[placed[i - 1]] > candidate { i -= 1 }
+        placed.insert(t, at: i)
+    }
+    return ArenaPlan(offsets: offsets, tensorBytes: high, scratchBytes: scratch, firstUse: first, lastUse: last)
+}
+
+/// Kernel scratch of one op: `denseScratchBytes` for a dense convolution, the tap tables of a
+/// depthwise one (8 * kh * kw).
+func scratchBytes(_ model: MicroModel, _ op: Int) -> Int {
+    guard model.opCode(op) == .conv else { return 0 }
+    let x = model.tensors[model.operand(op, 0)]
+    let kh = model.operand(op, 2), kw = model.operand(op, 3)
+    if model.operand(op, 10) == 1 { return 8 * kh * kw }
+    return denseScratchBytes(kernelH: kh, kernelW: kw, inputChannels: x.channels,
+                             padH: model.operand(op, 6), padW: model.operand(op, 7))
+}

@@ -1,0 +1,231 @@
+import CMicroDSP
+
+// int8 convolutions, NHWC, TFLite rules: acc = bias + sum over in-bounds taps of
+// w * (x - inputZeroPoint); out = clamp(requantize(acc, M[c]) + outputZeroPoint).
+// Dense convolutions use the folded bias (bias - inputZeroPoint * sum(w)) and treat a padded
+// tap as the value inputZeroPoint, which is the same sum without the per-tap subtraction.
+
+/// Height, width and channels of an NHWC tensor (batch 1).
+public struct Shape3: Equatable {
+    public var height: Int
+    public var width: Int
+    public var channels: Int
+
+    public init(_ height: Int, _ width: Int, _ channels: Int) {
+        self.height = height; self.width = width; self.channels = channels
+    }
+
+    public var count: Int { height * width * channels }
+}
+
+public struct ConvGeometry: Equatable {
+    public var kernelH: Int, kernelW: Int
+    public var strideH: Int, strideW: Int
+    public var padH: Int, padW: Int
+    public var dilationH: Int, dilationW: Int
+
+    public init(kernelH: Int, kernelW: Int, strideH: Int = 1, strideW: Int = 1, padH: Int = 0, padW: Int = 0,
+                dilationH: Int = 1, dilationW: Int = 1) {
+        self.kernelH = kernelH; self.kernelW = kernelW; self.strideH = strideH; self.strideW = strideW
+        self.padH = padH; self.padW = padW; self.dilationH = dilationH; self.dilationW = dilationW
+    }
+
+    public func outputSize(_ h: Int, _ w: Int) -> (Int, Int) {
+        ((h + 2 * padH - (kernelH - 1) * dilationH - 1) / strideH + 1,
+         (w + 2 * padW - (kernelW - 1) * dilationW - 1) / strideW + 1)
+    }
+}
+
+/// Per-output-channel requantization and the activation's clamp bounds.
+public struct Requantization {
+    public var mantissas: UnsafePointer<Int32>
+    public var shifts: UnsafePointer<Int32>
+    public var outputZeroPoint: Int32
+    public var activationMin: Int32
+    public var activationMax: Int32
+
+    public init(mantissas: UnsafePointer<Int32>, shifts: UnsafePointer<Int32>, outputZeroPoint: Int32,
+                activationMin: Int32, activationMax: Int32) {
+        self.mantissas = mantissas; self.shifts = shifts; self.outputZeroPoint = outputZeroPoint
+        self.activationMin = activationMin; self.activationMax = activationMax
+    }
+
+    @inline(__always)
+    func apply(_ acc: Int32, _ c: Int) -> Int8 {
+        requantize(acc, mantissas[c], shifts[c], outputZeroPoint, activationMin, activationMax)
+    }
+}
+
+/// Bytes of one dense weight row (and im2col column): kh * kw * Cin rounded up to 4, so the
+/// dot products can read whole words. The padding weights are zero.
+@inline(__always)
+public func denseRowBytes(kernelH: Int, kernelW: Int, inputChannels: Int) -> Int {
+    (kernelH * kernelW * inputChannels + 3) & ~3
+}
+
+/// Dense convolution. weights: [Cout][rowBytes] ([kh][kw][Cin] then zero padding);
+/// foldedBias: [Cout]; scratch: `denseScratchBytes` (two int8 im2col columns when the
+/// kernel is not 1x1, and two columns widened to int16).
+///
+/// Two output positions x two output channels per step, CMSIS-NN's scheme: the two input
+/// columns are widened once to int16, in the halfword order SXTB16 gives the weights
+/// (x0, x2, x1, x3 per word), interleaved per four channels as [a02, a13, b02, b13]; then per
+/// four channels one weight word per output channel is split into halfword pairs (SXTB16) and
+/// eight SMLADs make 16 multiply-accumulates.
+public func convolveDense(input x: UnsafePointer<Int8>, _ xs: Shape3, inputZeroPoint zp: Int32,
+                          output y: UnsafeMutablePointer<Int8>, _ ys: Shape3, geometry g: ConvGeometry,
+                          weights: UnsafePointer<Int8>, foldedBias: UnsafePointer<Int32>,
+                          requantization rq: Requantization, scratch: UnsafeMutablePointer<Int8>) {
+    let cin = xs.channels, cout = ys.channels
+    let row = denseRowBytes(kernelH: g.kernelH, kernelW: g.kernelW, inputChannels: cin)
+    let direct = g.kernelH == 1 && g.kernelW == 1 && g.padH == 0 && g.padW == 0 && cin == row
+    let fill = Int8(truncatingIfNeeded: zp)
+    let pixels = ys.height * ys.width
+    let columns = scratch                                   // 2 x row int8 (im2col)
+    let wide = UnsafeMutableRawPointer(scratch + (direct ? 0 : 2 * row))
+        .assumingMemoryBound(to: UInt32.self)               // row words: [a02, a13, b02, b13] per 4 channels
+    if !direct {
+        // The padding bytes of both columns stay zero (their weights are zero too).
+        columns.update(repeating: 0, count: 2 * row)
+    }
+    let mantissas = rq.mantissas, shifts = rq.shifts
+    let zpOut = rq.outputZeroPoint, lo = rq.activationMin, hi = rq.activationMax
+
+    /// The input column of output position p: in place for a 1x1 kernel, else im2col'd into
+    /// `dst` with padded taps holding the input zero point.
+    @inline(__always)
+    func column(_ p: Int, _ dst: UnsafeMutablePointer<Int8>) -> UnsafePointer<Int8> {
+        let oy = p / ys.width, ox = p - oy * ys.width
+        if direct { return x + ((oy * g.strideH) * xs.width + ox * g.strideW) * cin }
+        var d = dst
+        for ky in 0..<g.kernelH {
+            let iy = oy * g.strideH - g.padH + ky * g.dilationH
+            for kx in 0..<g.kernelW {
+                let ix = ox * g.strideW - g.padW + kx * g.dilationW
+                if iy >= 0 && iy < xs.height && ix >= 0 && ix < xs.width {
+                    d.update(from: x + (iy * xs.width + ix) * cin, count: cin)
+                } else {
+                    d.update(repeating: fill, count: cin)
+                }
+                d += cin
+            }
+        }
+        return UnsafePointer(dst)
+    }
+
+    var p = 0
+    while p < pixels {
+        let second = p + 1 < pixels
+        let a = column(p, columns)
+        let b = second ? column(p + 1, columns + row) : a
+        var k = 0, wp = wide
+        while k < row {
+            let xa = hard_load4(a + k), xb = hard_load4(b + k)
+            wp[0] = hard_sxtb16(xa); wp[1] = hard_sxtb16_odd(xa)
+            wp[2] = hard_sxtb16(xb); wp[3] = hard_sxtb16_odd(xb)
+            wp += 4
+            k += 4
+        }
+        let outA = y + p * cout, outB = second ? y + (p + 1) * cout : outA
+        var c = 0
+        while c < cout {
+            let pair = c + 1 < cout
+            var w0 = weights + c * row
+            let step = pair ? row : 0
+            var s00 = foldedBias[c], s01 = s00
+            var s10 = foldedBias[pair ? c + 1 : c], s11 = s10
+            var v = UnsafePointer(wide)
+            let end = v + row
+            while v < end {
+                let wa = hard_load4(w0), wb = hard_load4(w0 + step)
+                let waEven = hard_sxtb16(wa), waOdd = hard_sxtb16_odd(wa)
+                s00 = hard_smlad(v[0], waEven, hard_smlad(v[1], waOdd, s00))
+                s01 = hard_smlad(v[2], waEven, hard_smlad(v[3], waOdd, s01))
+                let wbEven = hard_sxtb16(wb), wbOdd = hard_sxtb16_odd(wb)
+                s10 = hard_smlad(v[0], wbEven, hard_smlad(v[1], wbOdd, s10))
+                s11 = hard_smlad(v[2], wbEven, hard_smlad(v[3], wbOdd, s11))
+                v += 4
+                w0 += 4
+            }
+            outA[c] = requantize(s00, mantissas[c], shifts[c], zpOut, lo, hi)
+            if second { outB[c] = requantize(s01, mantissas[c], shifts[c], zpOut, lo, hi) }
+            if pair {
+                outA[c + 1] = requantize(s10, mantissas[c + 1], shifts[c + 1], zpOut, lo, hi)
+                if second { outB[c + 1] = requantize(s11, mantissas[c + 1], shifts[c + 1], zpOut, lo, hi) }
+            }
+            c += 2
+        }
+        p += 2
+    }
+}
+
+/// Scratch of `convolveDense`: the int8 im2col columns (none for a 1x1 kernel read in place)
+/// and the two columns widened to int16.
+public func denseScratchBytes(kernelH: Int, kernelW: Int, inputChannels: Int, padH: Int, padW: Int) -> Int {
+    let row = denseRowBytes(kernelH: kernelH, kernelW: kernelW, inputChannels: inputChannels)
+    let direct = kernelH == 1 && kernelW == 1 && padH == 0 && padW == 0 && inputChannels == row
+    return (direct ? 0 : 2 * row) + 4 * row
+}
+
+/// Depthwise convolution, channel multiplier 1, any kernel, stride and dilation.
+/// weights: [kh][kw][C]; bias: [C] (TFLite's, not folded); scratch: 8 * kh * kw bytes (the
+/// in-bounds taps of the current output position).
+///
+/// Padded taps contribute w * (zp - zp) = 0, so only in-bounds taps are summed (at 8x8 with
+/// dilation 5 most taps are outside). Four channels per step: one word of inputs and one of
+/// weights, split into halfwords, the zero point subtracted two at a time (SSUB16), and four
+/// multiply-accumulates (SMLABB/SMLATT).
+public func convolveDepthwise(input x: UnsafePointer<Int8>, _ xs: Shape3, inputZeroPoint zp: Int32,
+                              output y: UnsafeMutablePointer<Int8>, _ ys: Shape3, geometry g: ConvGeometry,
+                              weights: UnsafePointer<Int8>, bias: UnsafePointer<Int32>,
+                              requantization rq: Requantization, scratch: UnsafeMutablePointer<Int32>) {
+    let channels = xs.channels
+    let inputOffsets = scratch, weightOffsets = scratch + g.kernelH * g.kernelW
+    let zeroPair = UInt32(UInt16(truncatingIfNeeded: zp)) &* 0x0001_0001
+    let vectorChannels = channels & ~3
+    var out = y
+    for oy in 0..<ys.height {
+        for ox in 0..<ys.width {
+            var taps = 0
+            for ky in 0..<g.kernelH {
+                let iy = oy * g.strideH - g.padH + ky * g.dilationH
+                if iy < 0 || iy >= xs.height { continue }
+                for kx in 0..<g.kernelW {
+                    let ix = ox * g.strideW - g.padW + kx * g.dilationW
+                    if ix < 0 || ix >= xs.width { continue }
+                    inputOffsets[taps] = Int32(truncatingIfNeeded: (iy * xs.width + ix) * channels)
+                    weightOffsets[taps] = Int32(truncatingIfNeeded: (ky * g.kernelW + kx) * channels)
+                    taps += 1
+                }
+            }
+            var c = 0
+            while c < vectorChannels {
+                var a0 = bias[c], a1 = bias[c + 1], a2 = bias[c + 2], a3 = bias[c + 3]
+                for t in 0..<taps {
+                    let xw = hard_load4(x + Int(inputOffsets[t]) + c)
+                    let ww = hard_load4(weights + Int(weightOffsets[t]) + c)
+                    let xEven = hard_ssub16(hard_sxtb16(xw), zeroPair), xOdd = hard_ssub16(hard_sxtb16_odd(xw), zeroPair)
+                    let wEven = hard_sxtb16(ww), wOdd = hard_sxtb16_odd(ww)
+                    a0 = hard_smlabb(xEven, wEven, a0)
+                    a2 = hard_smlatt(xEven, wEven, a2)
+                    a1 = hard_smlabb(xOdd, wOdd, a1)
+                    a3 = hard_smlatt(xOdd, wOdd, a3)
+                }
+                out[c] = rq.apply(a0, c)
+                out[c + 1] = rq.apply(a1, c + 1)
+                out[c + 2] = rq.apply(a2, c + 2)
+                out[c + 3] = rq.apply(a3, c + 3)
+                c += 4
+            }
+            while c < channels {
+                var a = bias[c]
+                for t in 0..<taps {
+                    a = a &+ Int32(weights[Int(weightOffsets[t]) + c]) &* (Int32(x[Int(inputOffsets[t]) + c]) &- zp)
+                }
+                out[c] = rq.apply(a, c)
+                c += 1
+            }
+            out += channels
+        }
+    }
+}

@@ -1,0 +1,69 @@
+// int8 ADD (TFLite rules), channel concatenation, the input lookup and the argmax.
+
+/// TFLite's quantized ADD parameters: both inputs are shifted left by `leftShift` (20) and
+/// rescaled to twice the larger input scale, summed, then rescaled to the output.
+public struct AddParameters {
+    public var leftShift: Int32
+    public var input1: QuantizedMultiplier, input1ZeroPoint: Int32
+    public var input2: QuantizedMultiplier, input2ZeroPoint: Int32
+    public var output: QuantizedMultiplier, outputZeroPoint: Int32
+    public var activationMin: Int32, activationMax: Int32
+
+    public init(leftShift: Int32, input1: QuantizedMultiplier, input1ZeroPoint: Int32, input2: QuantizedMultiplier,
+                input2ZeroPoint: Int32, output: QuantizedMultiplier, outputZeroPoint: Int32,
+                activationMin: Int32, activationMax: Int32) {
+        self.leftShift = leftShift; self.input1 = input1; self.input1ZeroPoint = input1ZeroPoint
+        self.input2 = input2; self.input2ZeroPoint = input2ZeroPoint; self.output = output
+        self.outputZeroPoint = outputZeroPoint; self.activationMin = activationMin; self.activationMax = activationMax
+    }
+}
+
+public func addInt8(_ a: UnsafePointer<Int8>, _ b: UnsafePointer<Int8>, _ y: UnsafeMutablePointer<Int8>, count: Int,
+                    _ p: AddParameters) {
+    let scale: Int32 = 1 << p.leftShift
+    for i in 0..<count {
+        let x1 = multiplyByQuantizedMultiplier((Int32(a[i]) &- p.input1ZeroPoint) &* scale, p.input1)
+        let x2 = multiplyByQuantizedMultiplier((Int32(b[i]) &- p.input2ZeroPoint) &* scale, p.input2)
+        let sum = multiplyByQuantizedMultiplier(x1 &+ x2, p.output) &+ p.outputZeroPoint
+        y[i] = clampToInt8(sum, p.activationMin, p.activationMax)
+    }
+}
+
+/// Writes `part` (pixels x partChannels) into channels [offset, offset + partChannels) of y
+/// (pixels x totalChannels): one slice of an NHWC channel concatenation.
+public func concatenateSlice(_ part: UnsafePointer<Int8>, partChannels: Int, into y: UnsafeMutablePointer<Int8>,
+                             totalChannels: Int, offset: Int, pixels: Int) {
+    var src = part, dst = y + offset
+    for _ in 0..<pixels {
+        dst.update(from: src, count: partChannels)
+        src += partChannels
+        dst += totalChannels
+    }
+}
+
+/// RGB bytes to the model's int8 input: normalisation and quantization in one table per
+/// channel (table[c * 256 + v]).
+public func lookupInput(_ x: UnsafePointer<UInt8>, _ y: UnsafeMutablePointer<Int8>, pixels: Int, channels: Int,
+                        table: UnsafePointer<Int8>) {
+    var i = 0
+    for _ in 0..<pixels {
+        for c in 0..<channels {
+            y[i] = table[c * 256 + Int(x[i])]
+            i += 1
+        }
+    }
+}
+
+/// Per pixel, the index of the largest channel (the first one on ties, as torch.argmax).
+public func argMaxChannels(_ x: UnsafePointer<Int8>, _ y: UnsafeMutablePointer<UInt8>, pixels: Int, channels: Int) {
+    var p = x
+    for i in 0..<pixels {
+        var best = p[0], index = 0
+        for c in 1..<max(channels, 1) where p[c] > best {
+            best = p[c]
+            index = c
+        }
+        y[i] = UInt8(truncatingIfNeeded: index)
+        p += channels
+    }
+}

@@ -1,0 +1,97 @@
+// int8 pooling and bilinear resize. Input and output share scale and zero point, so these
+// work on the raw values (TFLite's rule).
+
+/// Average or max pooling with a window. Average pooling divides by the whole window, padding
+/// counted as 0.0 (the zero point): PyTorch's and ONNX's count_include_pad = 1, which is what
+/// the float model computes. (TFLite divides by the in-bounds taps only.) Rounding: half away
+/// from zero.
+public func poolInt8(_ x: UnsafePointer<Int8>, _ xs: Shape3, _ y: UnsafeMutablePointer<Int8>, _ ys: Shape3,
+                     geometry g: ConvGeometry, zeroPoint zp: Int32, maximum: Bool) {
+    let channels = xs.channels
+    let window = Int32(g.kernelH * g.kernelW)
+    var out = y
+    for oy in 0..<ys.height {
+        for ox in 0..<ys.width {
+            for c in 0..<channels {
+                var sum: Int32 = 0
+                var best: Int32 = -128
+                for ky in 0..<g.kernelH {
+                    let iy = oy * g.strideH - g.padH + ky
+                    for kx in 0..<g.kernelW {
+                        let ix = ox * g.strideW - g.padW + kx
+                        if iy < 0 || iy >= xs.height || ix < 0 || ix >= xs.width { continue }
+                        let v = Int32(x[(iy * xs.width + ix) * channels + c])
+                        sum = sum &+ (v &- zp)
+                        if v > best { best = v }
+                    }
+                }
+                if maximum {
+                    // Max pooling ignores padding (ONNX pads MaxPool with -inf).
+                    out[c] = Int8(truncatingIfNeeded: best)
+                } else {
+                    out[c] = clampToInt8(roundedDivide(sum, window) &+ zp, -128, 127)
+                }
+            }
+            out += channels
+        }
+    }
+}
+
+/// Global average or max over H x W, per channel.
+public func globalPoolInt8(_ x: UnsafePointer<Int8>, _ xs: Shape3, _ y: UnsafeMutablePointer<Int8>,
+                           zeroPoint zp: Int32, maximum: Bool) {
+    let pixels = xs.height * xs.width, channels = xs.channels
+    for c in 0..<channels {
+        var sum: Int32 = 0, best: Int32 = -128
+        for p in 0..<pixels {
+            let v = Int32(x[p * channels + c])
+            sum = sum &+ (v &- zp)
+            if v > best { best = v }
+        }
+        y[c] = maximum ? Int8(truncatingIfNeeded: best) : clampToInt8(roundedDivide(sum, Int32(pixels)) &+ zp, -128, 127)
+    }
+}
+
+/// n / d rounded to nearest, ties away from zero (d > 0).
+@inline(__always)
+func roundedDivide(_ n: Int32, _ d: Int32) -> Int32 {
+    n >= 0 ? (n &+ d / 2) / d : (n &- d / 2) / d
+}
+
+/// Bilinear resize with half-pixel centres in TFLite's integer form: source coordinates in
+/// 10-bit fixed point, the four products in 20 bits, rounded half away from zero.
+public func resizeBilinearInt8(_ x: UnsafePointer<Int8>, _ xs: Shape3, _ y: UnsafeMutablePointer<Int8>, _ ys: Shape3) {
+    let channels = xs.channels
+    let one: Int32 = 1 << 10
+    let scaleH = (one * Int32(xs.height) + Int32(ys.height) / 2) / Int32(ys.height)
+    let scaleW = (one * Int32(xs.width) + Int32(ys.width) / 2) / Int32(ys.width)
+    var out = y
+    for oy in 0..<ys.height {
+        let (sy, y0, y1) = interpolationPoints(Int32(oy), scaleH, Int32(xs.height))
+        let dy = sy &- y0 &* one
+        for ox in 0..<ys.width {
+            let (sx, x0, x1) = interpolationPoints(Int32(ox), scaleW, Int32(xs.width))
+            let dx = sx &- x0 &* one
+            let w00 = (one &- dy) &* (one &- dx), w01 = (one &- dy) &* dx
+            let w10 = dy &* (one &- dx), w11 = dy &* dx
+            let p00 = x + (Int(y0) * xs.width + Int(x0)) * channels, p01 = x + (Int(y0) * xs.width + Int(x1)) * channels
+            let p10 = x + (Int(y1) * xs.width + Int(x0)) * channels, p11 = x + (Int(y1) * xs.width + Int(x1)) * channels
+            for c in 0..<channels {
+                // |value| <= 128 * 2^20 fits int32.
+                let v = Int32(p00[c]) &* w00 &+ Int32(p01[c]) &* w01 &+ Int32(p10[c]) &* w10 &+ Int32(p11[c]) &* w11
+                let rounded = (v &+ (v > 0 ? Int32(1 << 19) : -Int32(1 << 19))) / Int32(1 << 20)
+                out[c] = Int8(truncatingIfNeeded: rounded)
+            }
+            out += channels
+        }
+    }
+}
+
+/// Source coordinate (10-bit fixed point) of output index `i`, and its two neighbours.
+@inline(__always)
+func interpolationPoints(_ i: Int32, _ scale: Int32, _ size: Int32) -> (Int32, Int32, Int32) {
+    let scaled = i &* scale &+ scale / 2 &- (1 << 9)
+    let lower = max(scaled / (1 << 10), 0)
+    let upper = min((scaled &+ (1 << 10) &- 1) / (1 << 10), size - 1)
+    return (scaled, lower, upper)
+}

@@ -1,0 +1,239 @@
+// A validated view of an int8 model blob, read in place (no copy of the weights): on the
+// microcontroller the blob stays in flash. Every size, offset and shape is checked here, once,
+// so the kernels can trust them; a blob that fails any check is refused, never executed.
+
+/// One activation tensor of the graph (NHWC, batch 1).
+public struct MicroTensor {
+    public var height: Int
+    public var width: Int
+    public var channels: Int
+    public var type: ElementType
+    public var zeroPoint: Int32
+    /// float32 bits of the scale; the host's dequantization only.
+    public var scaleBits: UInt32
+
+    public var elementCount: Int { height * width * channels }
+}
+
+public struct MicroModel {
+    public let base: UnsafeRawPointer
+    public let byteCount: Int
+    public let tensors: [MicroTensor]
+    /// Word index of each op record, in execution order.
+    public let opWords: [Int]
+    public let inputTensor: Int
+    public let outputTensor: Int
+    /// Tensors each op reads and writes, decoded once (no allocation per inference).
+    private var decoded: [(inputs: [Int], output: Int)] = []
+
+    /// Validates `blob` (magic, version, size, CRC-32, tables, every op's operands and shapes).
+    public init(blob: UnsafeRawBufferPointer) throws(MicroError) {
+        guard let base = blob.baseAddress, blob.count >= BlobFormat.headerWords * 4 else { throw .tooSmall }
+        guard UInt(bitPattern: base) & 3 == 0 else { throw .misaligned }
+        let words = base.assumingMemoryBound(to: UInt32.self)
+        guard UInt32(littleEndian: words[0]) == BlobFormat.magic else { throw .badMagic }
+        guard UInt32(littleEndian: words[1]) == BlobFormat.version else { throw .unsupportedVersion }
+        func int(_ i: Int) -> Int { let w = UInt32(littleEndian: words[i]); return w > 0x7FFF_FFFF ? 0x7FFF_FFFF : Int(w) }
+        let total = int(2)
+        guard total == blob.count, total % 4 == 0 else { throw .sizeMismatch }
+        let body = UnsafeRawBufferPointer(start: base + BlobFormat.checksummedFrom, count: total - BlobFormat.checksummedFrom)
+        guard crc32(body) == UInt32(littleEndian: words[3]) else { throw .checksumMismatch }
+
+        let wordCount = total / 4
+        let tensorCount = int(4), opCount = int(5), input = int(6), output = int(7), opsByte = int(8)
+        guard tensorCount >= 2, tensorCount < 4096, input < tensorCount, output < tensorCount, input != output,
+              BlobFormat.headerWords + tensorCount * BlobFormat.tensorWords <= wordCount else { throw .malformedTensor }
+
+        var tensors: [MicroTensor] = []
+        tensors.reserveCapacity(tensorCount)
+        for t in 0..<tensorCount {
+            let w = BlobFormat.headerWords + t * BlobFormat.tensorWords
+            let h = int(w), wd = int(w + 1), c = int(w + 2)
+            // Bounds that keep every size computed later inside 31 bits (Int is 32-bit on the MCU).
+            guard h >= 1, wd >= 1, c >= 1, h <= 4096, wd <= 4096, c <= 2048, Int64(h) * Int64(wd) * Int64(c) <= 1 << 24,
+                  let type = ElementType(rawValue: UInt32(littleEndian: words[w + 3])) else { throw .malformedTensor }
+            let zp = Int32(bitPattern: UInt32(littleEndian: words[w + 4]))
+            guard zp >= -128, zp <= 255 else { throw .malformedTensor }
+            tensors.append(MicroTensor(height: h, width: wd, channels: c, type: type, zeroPoint: zp,
+                                       scaleBits: UInt32(littleEndian: words[w + 5])))
+        }
+        guard tensors[input].type == .uint8, tensors[input].channels == 3,
+              tensors[output].type == .uint8, tensors[output].channels == 1 else { throw .malformedTensor }
+
+        guard opsByte % 4 == 0, opsByte / 4 >= BlobFormat.headerWords + tensorCount * BlobFormat.tensorWords,
+              opCount >= 1, opCount < 4096 else { throw .malformedOp }
+        var opWords: [Int] = []
+        opWords.reserveCapacity(opCount)
+        var at = opsByte / 4
+        for _ in 0..<opCount {
+            guard at + 2 <= wordCount else { throw .malformedOp }
+            let n = int(at + 1)
+            guard n >= 2, at + n <= wordCount else { throw .malformedOp }
+            opWords.append(at)
+            at += n
+        }
+        self.base = base
+        self.byteCount = total
+        self.tensors = tensors
+        self.opWords = opWords
+        self.inputTensor = input
+        self.outputTensor = output
+        for i in 0..<opCount { decoded.append(decodeTensors(i)) }
+        for i in 0..<opCount { try validateOp(i) }
+        try validateDataFlow()
+    }
+
+    @inline(__always)
+    public func word(_ i: Int) -> UInt32 { UInt32(littleEndian: base.load(fromByteOffset: i * 4, as: UInt32.self)) }
+
+    /// A word as a non-negative Int, saturated at 2^31 - 1: the same value on 32-bit targets
+    /// (where Int(UInt32) of a large word would trap) and on the host.
+    @inline(__always)
+    public func int(_ i: Int) -> Int {
+        let w = word(i)
+        return w > 0x7FFF_FFFF ? 0x7FFF_FFFF : Int(w)
+    }
+
+    public func opCode(_ op: Int) -> OpCode? { OpCode(rawValue: word(opWords[op])) }
+
+    /// Operand k (0-based) of op `op`.
+    @inline(__always)
+    public func operand(_ op: Int, _ k: Int) -> Int { int(opWords[op] + 2 + k) }
+
+    /// Operand k as a signed 32-bit value (zero points, shifts, clamp bounds).
+    @inline(__always)
+    public func signedOperand(_ op: Int, _ k: Int) -> Int32 { Int32(bitPattern: word(opWords[op] + 2 + k)) }
+
+    public func operandCount(_ op: Int) -> Int { int(opWords[op] + 1) - 2 }
+
+    /// The tensors op `op` reads, and the one it writes.
+    @inline(__always)
+    public func tensorsOf(_ op: Int) -> (inputs: [Int], output: Int) { decoded[op] }
+
+    private func decodeTensors(_ op: Int) -> (inputs: [Int], output: Int) {
+        // Records too short for their op decode as no inputs; validateOp then refuses them.
+        guard let code = opCode(op), operandCount(op) >= 2 else { return ([], 0) }
+        switch code {
+        case .add: return operandCount(op) >= 3 ? ([operand(op, 0), operand(op, 1)], operand(op, 2)) : ([], 0)
+        case .concat:
+            let n = min(operand(op, 1), operandCount(op) - 2)
+            var ins: [Int] = []
+            for k in 0..<n { ins.append(operand(op, 2 + k)) }
+            return (ins, operand(op, 0))
+        default: return ([operand(op, 0)], operand(op, 1))
+        }
+    }
+
+    /// A data array of `bytes` bytes at byte offset operand k, inside the data section.
+    func checkArray(_ op: Int, _ k: Int, bytes: Int, alignment: Int) throws(MicroError) {
+        let offset = operand(op, k)
+        guard offset % alignment == 0, offset >= BlobFormat.headerWords * 4, bytes >= 0,
+              offset <= byteCount, bytes <= byteCount - offset else { throw .malformedOp }
+    }
+
+    private func validateOp(_ op: Int) throws(MicroError) {
+        guard let code = opCode(op) else { throw .unknownOp }
+        let n = operandCount(op)
+        let expected: Int
+        switch code {
+        case .conv: expected = 18
+        case .add: expected = 12
+        case .concat: expected = n >= 2 && operand(op, 1) >= 1 ? 2 + operand(op, 1) : -1
+        case .averagePool, .maxPool: expected = 8
+        case .globalAveragePool, .globalMaxPool, .resizeBilinear, .argMax: expected = 2
+        case .inputLookup: expected = 3
+        }
+        guard n == expected else { throw .malformedOp }
+        let (ins, out) = tensorsOf(op)
+        guard !ins.isEmpty else { throw .malformedOp }
+        for t in ins + [out] { guard t < tensors.count else { throw .malformedOp } }
+        let o = tensors[out]
+        let x = tensors[ins[0]]
+        let int8In = ins.allSatisfy { tensors[$0].type == .int8 }
+        switch code {
+        case .conv:
+            let kh = operand(op, 2), kw = operand(op, 3), sh = operand(op, 4), sw = operand(op, 5)
+            let ph = operand(op, 6), pw = operand(op, 7), dh = operand(op, 8), dw = operand(op, 9)
+            let depthwise = operand(op, 10)
+            guard int8In, o.type == .int8, kh >= 1, kw >= 1, kh <= 15, kw <= 15, sh >= 1, sw >= 1, sh <= 8, sw <= 8,
+                  ph <= 64, pw <= 64, dh >= 1, dw >= 1, dh <= 64, dw <= 64, depthwise <= 1 else { throw .malformedOp }
+            let eh = (kh - 1) * dh + 1, ew = (kw - 1) * dw + 1
+            guard x.height + 2 * ph >= eh, x.width + 2 * pw >= ew,
+                  o.height == (x.height + 2 * ph - eh) / sh + 1, o.width == (x.width + 2 * pw - ew) / sw + 1 else { throw .shapeMismatch }
+            let cout = o.channels
+            if depthwise == 1 {
+                guard x.channels == cout else { throw .shapeMismatch }
+                try checkArray(op, 13, bytes: kh * kw * cout, alignment: 4)
+            } else {
+                try checkArray(op, 13, bytes: cout * denseRowBytes(kernelH: kh, kernelW: kw, inputChannels: x.channels), alignment: 4)
+                try checkArray(op, 15, bytes: 4 * cout, alignment: 4)
+            }
+            try checkArray(op, 14, bytes: 4 * cout, alignment: 4)
+            try checkArray(op, 16, bytes: 4 * cout, alignment: 4)
+            try checkArray(op, 17, bytes: 4 * cout, alignment: 4)
+            let shifts = base + operand(op, 17)
+            for c in 0..<cout {
+                let s = Int32(bitPattern: UInt32(littleEndian: shifts.load(fromByteOffset: 4 * c, as: UInt32.self)))
+                guard s >= -31, s <= 30 else { throw .malformedOp }
+            }
+            try checkActivationRange(op, 11)
+        case .add:
+            let y = tensors[ins[1]]
+            guard int8In, o.type == .int8, x.height == y.height, x.width == y.width, x.channels == y.channels,
+                  o.height == x.height, o.width == x.width, o.channels == x.channels else { throw .shapeMismatch }
+            guard operand(op, 3) <= 24 else { throw .malformedOp }
+            for k in [5, 7, 9] {
+                let s = signedOperand(op, k)
+                guard s >= -31, s <= 30 else { throw .malformedOp }
+            }
+            try checkActivationRange(op, 10)
+        case .concat:
+            var channels = 0
+            for t in ins {
+                let i = tensors[t]
+                guard i.type == .int8, i.height == o.height, i.width == o.width, i.zeroPoint == o.zeroPoint,
+                      i.scaleBits == o.scaleBits else { throw .shapeMismatch }
+                channels += i.channels
+            }
+            guard o.type == .int8, channels == o.channels else { throw .shapeMismatch }
+        case .averagePool, .maxPool:
+            let kh = operand(op, 2), kw = operand(op, 3), sh = operand(op, 4), sw = operand(op, 5)
+            let ph = operand(op, 6), pw = operand(op, 7)
+            guard int8In, o.type == .int8, kh >= 1, kw >= 1, kh <= 64, kw <= 64, sh >= 1, sw >= 1, ph < kh, pw < kw,
+                  x.height + 2 * ph >= kh, x.width + 2 * pw >= kw,
+                  o.height == (x.height + 2 * ph - kh) / sh + 1, o.width == (x.width + 2 * pw - kw) / sw + 1,
+                  o.channels == x.channels, o.zeroPoint == x.zeroPoint else { throw .shapeMismatch }
+        case .globalAveragePool, .globalMaxPool:
+            guard int8In, o.type == .int8, o.height == 1, o.width == 1, o.channels == x.channels,
+                  o.zeroPoint == x.zeroPoint else { throw .shapeMismatch }
+        case .resizeBilinear:
+            guard int8In, o.type == .int8, o.channels == x.channels, o.zeroPoint == x.zeroPoint else { throw .shapeMismatch }
+        case .argMax:
+            guard int8In, o.type == .uint8, o.channels == 1, o.height == x.height, o.width == x.width,
+                  x.channels <= 256 else { throw .shapeMismatch }
+        case .inputLookup:
+            guard x.type == .uint8, o.type == .int8, o.height == x.height, o.width == x.width,
+                  o.channels == x.channels else { throw .shapeMismatch }
+            try checkArray(op, 2, bytes: 256 * x.channels, alignment: 1)
+        }
+    }
+
+    private func checkActivationRange(_ op: Int, _ k: Int) throws(MicroError) {
+        let lo = signedOperand(op, k), hi = signedOperand(op, k + 1)
+        guard lo >= -128, hi <= 127, lo <= hi else { throw .malformedOp }
+    }
+
+    /// Every tensor but the input is written by exactly one op before any op reads it; the
+    /// output is written by the last op.
+    private func validateDataFlow() throws(MicroError) {
+        var written = [Bool](repeating: false, count: tensors.count)
+        written[inputTensor] = true
+        for op in 0..<opWords.count {
+            let (ins, out) = tensorsOf(op)
+            for t in ins { guard written[t] else { throw .malformedOp } }
+            guard !written[out] else { throw .malformedOp }
+            written[out] = true
+        }
+        guard tensorsOf(opWords.count - 1).output == outputTensor else { throw .malformedOp }
+    }
+}

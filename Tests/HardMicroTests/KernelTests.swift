@@ -1,0 +1,195 @@
+import XCTest
+import HardEngine
+import HardMicro
+@testable import HardDeploy
+
+/// Every int8 kernel against HardEngine's float ops on the dequantized inputs: the int8
+/// result is within one quantization step of the float one.
+final class KernelTests: XCTestCase {
+    var rng = SeededGenerator(seed: 42)
+
+    /// Random int8 NHWC values and their float NCHW dequantization.
+    func randomInput(_ s: Shape3, _ q: ActivationQuantization) -> ([Int8], Tensor) {
+        let values = (0..<s.count).map { _ in Int8(truncatingIfNeeded: Int.random(in: -128...127, using: &rng)) }
+        return (values, nchw(values, s, q))
+    }
+
+    func nchw(_ v: [Int8], _ s: Shape3, _ q: ActivationQuantization) -> Tensor {
+        let t = Tensor.zeros([1, s.channels, s.height, s.width])
+        for y in 0..<s.height { for x in 0..<s.width { for c in 0..<s.channels {
+            t.pointer[(c * s.height + y) * s.width + x] = q.dequantize(v[(y * s.width + x) * s.channels + c])
+        } } }
+        return t
+    }
+
+    /// Asserts |dequantize(out) - clamp(reference)| <= one step (plus float rounding).
+    func assertWithinOneStep(_ out: [Int8], _ s: Shape3, _ reference: Tensor, _ q: ActivationQuantization,
+                             lower: Float = -.infinity, upper: Float = .infinity, steps: Float = 1, _ what: String) {
+        let lo = max(q.dequantize(-128), lower), hi = min(q.dequantize(127), upper)
+        var worst: Float = 0
+        for y in 0..<s.height { for x in 0..<s.width { for c in 0..<s.channels {
+            let r = min(max(reference.pointer[(c * s.height + y) * s.width + x], lo), hi)
+            worst = max(worst, abs(q.dequantize(out[(y * s.width + x) * s.channels + c]) - r))
+        } } }
+        XCTAssertLessThanOrEqual(worst, Float(q.scale) * steps * 1.0001 + 1e-6, "\(what): worst error \(worst), step \(q.scale)")
+    }
+
+    func checkConv(cin: Int, cout: Int, h: Int, w: Int, kernel: Int, stride: Int, padding: Int, dilation: Int,
+                   depthwise: Bool, activation: FusedActivation, _ what: String) throws {
+        let xs = Shape3(h, w, cin)
+        let qIn = ActivationQuantization(range: -1.3, 2.1)
+        let (x, xf) = randomInput(xs, qIn)
+        let groups = depthwise ? cin : 1
+        let wf = Tensor.normal([cout, cin / groups, kernel, kernel], std: 0.3, generator: &rng)
+        let bf = Tensor.normal([cout], std: 0.5, generator: &rng)
+        let per = wf.count / cout
+        let wq = ChannelQuantizedWeights(wf.pointer, channels: cout, perChannel: per)
+        // The float reference uses exactly the int8 weights and bias, dequantized.
+        let wd = Tensor.zeros(wf.shape), bd = Tensor.zeros([cout])
+        var bias = [Int32](repeating: 0, count: cout)
+        for c in 0..<cout {
+            for k in 0..<per { wd.pointer[c * per + k] = Float(Double(wq.values[c * per + k]) * wq.scales[c]) }
+            bias[c] = Int32((Double(bf.pointer[c]) / (qIn.scale * wq.scales[c])).rounded())
+            bd.pointer[c] = Float(Double(bias[c]) * qIn.scale * wq.scales[c])
+        }
+        let g = Conv2dGeometry(stride: stride, padding: padding, dilation: dilation, groups: groups)
+        let reference = withNoGrad { conv2d(xf, weight: wd, bias: bd, geometry: g, activation: activation) }
+        let (oh, ow) = (reference.shape[2], reference.shape[3])
+        var lo: Float = 0, hi: Float = 0
+        for i in 0..<reference.count { lo = min(lo, reference.pointer[i]); hi = max(hi, reference.pointer[i]) }
+        let qOut = ActivationQuantization(range: lo * 0.9, hi * 0.9)   // some saturation is exercised too
+        let multipliers = try (0..<cout).map { try quantizeMultiplier(qIn.scale * wq.scales[$0] / qOut.scale) }
+        let bound: ActivationBound = activation == .relu6 ? .relu6 : activation == .relu ? .relu : .none
+        let (amin, amax) = qOut.activationBounds(bound)
+        let row = depthwise ? per : denseRowBytes(kernelH: kernel, kernelW: kernel, inputChannels: cin)
+        var weights = [Int8](repeating: 0, count: depthwise ? wf.count : cout * row), folded = bias
+        for o in 0..<cout {
+            for ky in 0..<kernel { for kx in 0..<kernel {
+                if depthwise {
+                    weights[(ky * kernel + kx) * cout + o] = wq.values[o * per + ky * kernel + kx]
+                } else {
+                    for c in 0..<cin {
+                        let v = wq.values[o * per + (c * kernel + ky) * kernel + kx]
+                        weights[o * row + (ky * kernel + kx) * cin + c] = v
+                        folded[o] -= qIn.zeroPoint * Int32(v)
+                    }
+                }
+            } }
+        }
+        let ys = Shape3(oh, ow, cout)
+        var out = [Int8](repeating: 0, count: ys.count)
+        let geometry = ConvGeometry(kernelH: kernel, kernelW: kernel, strideH: stride, strideW: stride, padH: padding,
+                                    padW: padding, dilationH: dilation, dilationW: dilation)
+        XCTAssertEqual(geometry.outputSize(h, w).0, oh)
+        let mantissas = multipliers.map(\.mantissa), shifts = multipliers.map(\.shift)
+        var scratch = [Int8](repeating: 0, count: 6 * row + 8 * kernel * kernel)
+        mantissas.withUnsafeBufferPointer { m in shifts.withUnsafeBufferPointer { s in
+            let rq = Requantization(mantissas: m.baseAddress!, shifts: s.baseAddress!, outputZeroPoint: qOut.zeroPoint,
+                                    activationMin: amin, activationMax: amax)
+            scratch.withUnsafeMutableBytes { sp in
+                if depthwise {
+                    convolveDepthwise(input: x, xs, inputZeroPoint: qIn.zeroPoint, output: &out, ys, geometry: geometry,
+                                      weights: weights, bias: bias, requantization: rq,
+                                      scratch: sp.baseAddress!.assumingMemoryBound(to: Int32.self))
+                } else {
+                    convolveDense(input: x, xs, inputZeroPoint: qIn.zeroPoint, output: &out, ys, geometry: geometry,
+                                  weights: weights, foldedBias: folded, requantization: rq,
+                                  scratch: sp.baseAddress!.assumingMemoryBound(to: Int8.self))
+                }
+            }
+        } }
+        assertWithinOneStep(out, ys, reference, qOut, what)
+    }
+
+    func testDenseConvolutions() throws {
+        try checkConv(cin: 3, cout: 8, h: 9, w: 11, kernel: 3, stride: 2, padding: 1, dilation: 1, depthwise: false, activation: .relu6, "stem 3x3 s2")
+        try checkConv(cin: 12, cout: 5, h: 7, w: 6, kernel: 3, stride: 1, padding: 1, dilation: 1, depthwise: false, activation: .none, "head 3x3")
+        try checkConv(cin: 16, cout: 24, h: 5, w: 5, kernel: 1, stride: 1, padding: 0, dilation: 1, depthwise: false, activation: .relu6, "1x1")
+        try checkConv(cin: 7, cout: 9, h: 6, w: 8, kernel: 1, stride: 2, padding: 0, dilation: 1, depthwise: false, activation: .relu, "1x1 s2")
+        try checkConv(cin: 6, cout: 4, h: 12, w: 12, kernel: 3, stride: 2, padding: 2, dilation: 2, depthwise: false, activation: .relu6, "3x3 s2 d2")
+    }
+
+    func testDepthwiseConvolutions() throws {
+        try checkConv(cin: 16, cout: 16, h: 8, w: 8, kernel: 3, stride: 1, padding: 1, dilation: 1, depthwise: true, activation: .relu6, "dw 3x3")
+        try checkConv(cin: 10, cout: 10, h: 9, w: 7, kernel: 3, stride: 2, padding: 1, dilation: 1, depthwise: true, activation: .relu6, "dw 3x3 s2")
+        try checkConv(cin: 12, cout: 12, h: 8, w: 8, kernel: 3, stride: 1, padding: 5, dilation: 5, depthwise: true, activation: .relu6, "dw 3x3 d5")
+        try checkConv(cin: 8, cout: 8, h: 10, w: 6, kernel: 3, stride: 1, padding: 2, dilation: 2, depthwise: true, activation: .none, "dw 3x3 d2")
+    }
+
+    func testAdd() throws {
+        let s = Shape3(5, 6, 7)
+        let q1 = ActivationQuantization(range: -1, 3), q2 = ActivationQuantization(range: -4, 0.5)
+        let (a, af) = randomInput(s, q1), (b, bf) = randomInput(s, q2)
+        let reference = withNoGrad { add(af, bf) }
+        let qo = ActivationQuantization(range: -4.5, 3.2)
+        let twiceMax = 2 * max(q1.scale, q2.scale)
+        let p = AddParameters(leftShift: 20, input1: try quantizeMultiplier(q1.scale / twiceMax), input1ZeroPoint: q1.zeroPoint,
+                              input2: try quantizeMultiplier(q2.scale / twiceMax), input2ZeroPoint: q2.zeroPoint,
+                              output: try quantizeMultiplier(twiceMax / (Double(1 << 20) * qo.scale)), outputZeroPoint: qo.zeroPoint,
+                              activationMin: -128, activationMax: 127)
+        var out = [Int8](repeating: 0, count: s.count)
+        addInt8(a, b, &out, count: s.count, p)
+        assertWithinOneStep(out, s, reference, qo, "add")
+    }
+
+    func testConcatenationIsExact() {
+        let q = ActivationQuantization(range: -1, 1)
+        let s1 = Shape3(3, 4, 2), s2 = Shape3(3, 4, 5)
+        let (a, af) = randomInput(s1, q), (b, bf) = randomInput(s2, q)
+        var out = [Int8](repeating: 0, count: 3 * 4 * 7)
+        concatenateSlice(a, partChannels: 2, into: &out, totalChannels: 7, offset: 0, pixels: 12)
+        concatenateSlice(b, partChannels: 5, into: &out, totalChannels: 7, offset: 2, pixels: 12)
+        let reference = withNoGrad { concatChannels([af, bf]) }
+        let back = nchw(out, Shape3(3, 4, 7), q)
+        XCTAssertEqual(back.toArray(), reference.toArray())
+    }
+
+    func testPooling() {
+        let q = ActivationQuantization(range: -2, 2)
+        let xs = Shape3(9, 10, 3)
+        let (x, xf) = randomInput(xs, q)
+        for (maximum, k, s, p) in [(false, 9, 4, 4), (true, 9, 4, 4), (false, 3, 2, 1), (true, 2, 2, 0)] {
+            let g = Pool2dGeometry(kernel: k, stride: s, padding: p)
+            let reference = withNoGrad { maximum ? maxPool2d(xf, g) : avgPool2d(xf, g) }
+            let ys = Shape3(reference.shape[2], reference.shape[3], 3)
+            var out = [Int8](repeating: 0, count: ys.count)
+            poolInt8(x, xs, &out, ys, geometry: ConvGeometry(kernelH: k, kernelW: k, strideH: s, strideW: s, padH: p, padW: p),
+                     zeroPoint: q.zeroPoint, maximum: maximum)
+            assertWithinOneStep(out, ys, reference, q, "\(maximum ? "max" : "avg") pool k\(k) s\(s) p\(p)")
+        }
+        for maximum in [false, true] {
+            let reference = withNoGrad { maximum ? globalMaxPool(xf) : globalAvgPool(xf) }
+            var out = [Int8](repeating: 0, count: 3)
+            globalPoolInt8(x, xs, &out, zeroPoint: q.zeroPoint, maximum: maximum)
+            assertWithinOneStep(out, Shape3(1, 1, 3), reference, q, maximum ? "global max" : "global avg")
+        }
+    }
+
+    func testBilinearResize() {
+        let q = ActivationQuantization(range: -3, 5)
+        // Integer ratios (the models' x8 upsampling, x2 down) are within one step. Other ratios
+        // carry TFLite's 10-bit coordinate rounding: 5 -> 12 puts a coordinate up to 4/1024 of
+        // a pixel off, which random neighbours 255 steps apart turn into up to 1.5 steps.
+        for (xs, oh, ow, steps) in [(Shape3(8, 8, 11), 64, 64, Float(1)), (Shape3(4, 6, 5), 16, 24, 1),
+                                    (Shape3(16, 12, 2), 8, 6, 1), (Shape3(5, 7, 3), 12, 9, 1.5)] {
+            let (x, xf) = randomInput(xs, q)
+            let reference = withNoGrad { resizeBilinear(xf, height: oh, width: ow) }
+            let ys = Shape3(oh, ow, xs.channels)
+            var out = [Int8](repeating: 0, count: ys.count)
+            resizeBilinearInt8(x, xs, &out, ys)
+            assertWithinOneStep(out, ys, reference, q, steps: steps, "resize \(xs.height)x\(xs.width) -> \(oh)x\(ow)")
+        }
+    }
+
+    func testArgMaxAndInputLookup() {
+        let x: [Int8] = [1, 5, 5, -3, /**/ -128, -128, -128, -128, /**/ 7, 2, 9, 9]
+        var y = [UInt8](repeating: 0, count: 3)
+        argMaxChannels(x, &y, pixels: 3, channels: 4)
+        XCTAssertEqual(y, [1, 0, 2])   // ties: the first maximum
+        var table = [Int8](repeating: 0, count: 768)
+        for c in 0..<3 { for v in 0..<256 { table[c * 256 + v] = Int8(truncatingIfNeeded: v / 2 - c) } }
+        var out = [Int8](repeating: 0, count: 6)
+        lookupInput([10, 20, 30, 255, 0, 1], &out, pixels: 2, channels: 3, table: table)
+        XCTAssertEqual(out, [5, 9, 13, 127, -1, -2])
+    }
+}
