@@ -57,7 +57,7 @@ public func main() -> Int32 {
     interpreter.invoke(input: image.assumingMemoryBound(to: UInt8.self), output: classes)
     let instructions = fw_timer_instructions()
 
-    let logitsTensor = model.tensorsOf(model.opWords.count - 1).inputs[0]
+    let logitsTensor = model.logitsTensor
     let logits = UnsafeRawBufferPointer(start: interpreter.tensorData(logitsTensor),
                                         count: model.tensors[logitsTensor].elementCount)
     say("status=ok\n")

@@ -36,7 +36,9 @@ public func planArena(_ model: MicroModel) -> ArenaPlan {
     }
     let bytes = model.tensors.map { $0.elementCount }
     var order: [Int] = []
-    for t in 0..<n where t != model.inputTensor && t != model.outputTensor && first[t] >= 0 { order.append(t) }
+    // The resized logits of a fused upsample + argmax are never materialised.
+    let skipped = model.fusedUpsampleArgMax ? model.tensorsOf(model.opWords.count - 2).output : -1
+    for t in 0..<n where t != model.inputTensor && t != model.outputTensor && t != skipped && first[t] >= 0 { order.append(t) }
     // Largest first; ties by first use, so the plan does not depend on sort stability.
     order.sort { bytes[$0] != bytes[$1] ? bytes[$0] > bytes[$1] : first[$0] < first[$1] }
 
@@ -58,13 +60,12 @@ public func planArena(_ model: MicroModel) -> ArenaPlan {
     return ArenaPlan(offsets: offsets, tensorBytes: high, scratchBytes: scratch, firstUse: first, lastUse: last)
 }
 
-/// Kernel scratch of one op: `denseScratchBytes` for a dense convolution, the tap tables of a
-/// depthwise one (8 * kh * kw).
+/// Kernel scratch of one op: `denseScratchBytes` for a dense convolution; others need none.
 func scratchBytes(_ model: MicroModel, _ op: Int) -> Int {
     guard model.opCode(op) == .conv else { return 0 }
     let x = model.tensors[model.operand(op, 0)]
     let kh = model.operand(op, 2), kw = model.operand(op, 3)
-    if model.operand(op, 10) == 1 { return 8 * kh * kw }
+    if model.operand(op, 10) == 1 { return 0 }
     return denseScratchBytes(kernelH: kh, kernelW: kw, inputChannels: x.channels,
                              padH: model.operand(op, 6), padW: model.operand(op, 7))
 }

@@ -35,7 +35,8 @@ public struct MicroInterpreter {
     private func int8(_ t: Int, _ input: UnsafePointer<UInt8>, _ output: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<Int8> {
         if t == model.inputTensor { return UnsafeMutableRawPointer(mutating: input).assumingMemoryBound(to: Int8.self) }
         if t == model.outputTensor { return UnsafeMutableRawPointer(output).assumingMemoryBound(to: Int8.self) }
-        return (arena + plan.offsets[t]).assumingMemoryBound(to: Int8.self)
+        // Offset -1: the resized logits of a fused upsample + argmax, never read or written.
+        return (arena + max(plan.offsets[t], 0)).assumingMemoryBound(to: Int8.self)
     }
 
     private func shape(_ t: Int) -> Shape3 {
@@ -72,8 +73,7 @@ public struct MicroInterpreter {
                                     activationMin: signed(op, 11), activationMax: signed(op, 12))
             if model.operand(op, 10) == 1 {
                 convolveDepthwise(input: x, xs, inputZeroPoint: zpIn, output: y, ys, geometry: g,
-                                  weights: data(op, 13, Int8.self), bias: data(op, 14, Int32.self), requantization: rq,
-                                  scratch: scratch.assumingMemoryBound(to: Int32.self))
+                                  weights: data(op, 13, Int8.self), bias: data(op, 14, Int32.self), requantization: rq)
             } else {
                 convolveDense(input: x, xs, inputZeroPoint: zpIn, output: y, ys, geometry: g,
                               weights: data(op, 13, Int8.self), foldedBias: data(op, 15, Int32.self), requantization: rq,
@@ -101,8 +101,13 @@ public struct MicroInterpreter {
         case .globalAveragePool, .globalMaxPool:
             globalPoolInt8(x, xs, y, zeroPoint: zpIn, maximum: code == .globalMaxPool)
         case .resizeBilinear:
-            resizeBilinearInt8(x, xs, y, ys)
+            if model.fusedUpsampleArgMax && op == model.opWords.count - 2 {
+                resizeBilinearArgMax(x, xs, output, ys)
+            } else {
+                resizeBilinearInt8(x, xs, y, ys)
+            }
         case .argMax:
+            if model.fusedUpsampleArgMax { return }   // done with the resize
             argMaxChannels(x, UnsafeMutableRawPointer(y).assumingMemoryBound(to: UInt8.self),
                            pixels: ys.height * ys.width, channels: xs.channels)
         case .inputLookup:

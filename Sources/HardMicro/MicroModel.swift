@@ -25,6 +25,10 @@ public struct MicroModel {
     public let outputTensor: Int
     /// Tensors each op reads and writes, decoded once (no allocation per inference).
     private var decoded: [(inputs: [Int], output: Int)] = []
+    /// The graph ends in resize -> argmax and nothing else reads the resized logits: the
+    /// interpreter then runs both as one kernel and the full-size logits never exist (at
+    /// 64x64 with 11 classes they would be 45 kB of arena).
+    public private(set) var fusedUpsampleArgMax = false
 
     /// Validates `blob` (magic, version, size, CRC-32, tables, every op's operands and shapes).
     public init(blob: UnsafeRawBufferPointer) throws(MicroError) {
@@ -81,6 +85,19 @@ public struct MicroModel {
         for i in 0..<opCount { decoded.append(decodeTensors(i)) }
         for i in 0..<opCount { try validateOp(i) }
         try validateDataFlow()
+        if opCount >= 2, opCode(opCount - 1) == .argMax, opCode(opCount - 2) == .resizeBilinear {
+            let resized = decoded[opCount - 2].output
+            var readers = 0
+            for i in 0..<opCount { for t in decoded[i].inputs where t == resized { readers += 1 } }
+            fusedUpsampleArgMax = readers == 1
+        }
+    }
+
+    /// The int8 logits the runtime keeps: the classifier's output before the final upsampling
+    /// when that is fused with the argmax, else the argmax's input.
+    public var logitsTensor: Int {
+        let last = opWords.count - 1
+        return fusedUpsampleArgMax ? decoded[last - 1].inputs[0] : decoded[last].inputs[0]
     }
 
     @inline(__always)
@@ -171,8 +188,12 @@ public struct MicroModel {
             try checkArray(op, 14, bytes: 4 * cout, alignment: 4)
             try checkArray(op, 16, bytes: 4 * cout, alignment: 4)
             try checkArray(op, 17, bytes: 4 * cout, alignment: 4)
-            let shifts = base + operand(op, 17)
+            let shifts = base + operand(op, 17), mantissas = base + operand(op, 16)
             for c in 0..<cout {
+                // Non-negative mantissas: `requantize` relies on it (no INT32_MIN * INT32_MIN).
+                guard Int32(bitPattern: UInt32(littleEndian: mantissas.load(fromByteOffset: 4 * c, as: UInt32.self))) >= 0 else {
+                    throw .malformedOp
+                }
                 let s = Int32(bitPattern: UInt32(littleEndian: shifts.load(fromByteOffset: 4 * c, as: UInt32.self)))
                 guard s >= -31, s <= 30 else { throw .malformedOp }
             }
@@ -184,7 +205,7 @@ public struct MicroModel {
             guard operand(op, 3) <= 24 else { throw .malformedOp }
             for k in [5, 7, 9] {
                 let s = signedOperand(op, k)
-                guard s >= -31, s <= 30 else { throw .malformedOp }
+                guard s >= -31, s <= 30, signedOperand(op, k - 1) >= 0 else { throw .malformedOp }
             }
             try checkActivationRange(op, 10)
         case .concat:

@@ -89,8 +89,7 @@ final class KernelTests: XCTestCase {
             scratch.withUnsafeMutableBytes { sp in
                 if depthwise {
                     convolveDepthwise(input: x, xs, inputZeroPoint: qIn.zeroPoint, output: &out, ys, geometry: geometry,
-                                      weights: weights, bias: bias, requantization: rq,
-                                      scratch: sp.baseAddress!.assumingMemoryBound(to: Int32.self))
+                                      weights: weights, bias: bias, requantization: rq)
                 } else {
                     convolveDense(input: x, xs, inputZeroPoint: qIn.zeroPoint, output: &out, ys, geometry: geometry,
                                   weights: weights, foldedBias: folded, requantization: rq,
@@ -191,5 +190,19 @@ final class KernelTests: XCTestCase {
         var out = [Int8](repeating: 0, count: 6)
         lookupInput([10, 20, 30, 255, 0, 1], &out, pixels: 2, channels: 3, table: table)
         XCTAssertEqual(out, [5, 9, 13, 127, -1, -2])
+    }
+
+    func testFusedUpsampleArgMaxEqualsResizeThenArgMax() {
+        let q = ActivationQuantization(range: -3, 5)
+        for (xs, oh, ow) in [(Shape3(8, 8, 11), 64, 64), (Shape3(3, 5, 4), 10, 7)] {
+            let (x, _) = randomInput(xs, q)
+            let ys = Shape3(oh, ow, xs.channels)
+            var resized = [Int8](repeating: 0, count: ys.count)
+            resizeBilinearInt8(x, xs, &resized, ys)
+            var expected = [UInt8](repeating: 0, count: oh * ow), fused = expected
+            argMaxChannels(resized, &expected, pixels: oh * ow, channels: xs.channels)
+            resizeBilinearArgMax(x, xs, &fused, ys)
+            XCTAssertEqual(fused, expected)
+        }
     }
 }

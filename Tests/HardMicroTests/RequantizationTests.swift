@@ -1,5 +1,6 @@
 import XCTest
-import HardMicro
+import HardEngine
+@testable import HardMicro
 @testable import HardDeploy
 
 /// The requantization arithmetic against values worked out by hand from TFLite's rules.
@@ -78,5 +79,19 @@ final class RequantizationTests: XCTestCase {
         XCTAssertEqual(wide.quantize(-1e6), -128)
         XCTAssertEqual(wide.quantize(0), -88)                         // 0.0 is exact
         XCTAssertEqual(wide.dequantize(wide.quantize(0)), 0)
+    }
+
+    /// The kernels' fused requantize equals the reference rules plus zero point and clamp.
+    func testFusedRequantizeEqualsTheReferenceRules() {
+        var rng = SeededGenerator(seed: 8)
+        for _ in 0..<20_000 {
+            let acc = Int32.random(in: Int32.min...Int32.max, using: &rng) >> Int32.random(in: 0...20, using: &rng)
+            let mantissa = Int32.random(in: (1 << 30)...Int32.max, using: &rng)
+            let shift = Int32.random(in: -31...4, using: &rng)
+            let zp = Int32.random(in: -128...127, using: &rng)
+            let lo = Int32.random(in: -128...0, using: &rng), hi = Int32.random(in: 0...127, using: &rng)
+            let expected = clampToInt8(multiplyByQuantizedMultiplier(acc, mantissa, shift) &+ zp, lo, hi)
+            XCTAssertEqual(requantize(acc, mantissa, shift, zp, lo, hi), expected, "acc \(acc) M \(mantissa) shift \(shift)")
+        }
     }
 }

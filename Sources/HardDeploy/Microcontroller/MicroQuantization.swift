@@ -86,24 +86,29 @@ public enum MicroQuantization {
         let nVal = min(o.evaluationImages, val.count)
         guard nVal >= 1 else { throw ExportError(message: "\(val.name) has no images to evaluate on") }
         var first: (RGBImage, [UInt8], [Int8])?
-        let logitsQ = int8.tensors[int8.logits].quantization
+        // The logits the runtime keeps (int8 tensor t holds float value t - 1).
+        let logitsValue = executor.logitsTensor - 1
+        let logitsQ = int8.tensors[executor.logitsTensor].quantization
         for i in 0..<nVal {
             let (image, labels) = try sized(val, i)
             let x = Normalization.batch([image])
             let floatLogits = graph.run(x)[graph.output]!
             let floatClasses = Evaluator.argmaxChannels(floatLogits).values
-            let fake = quantizer.fakeQuantized(x)[graph.output]!
-            let fakeClasses = Evaluator.argmaxChannels(fake).values
+            let fakeValues = quantizer.fakeQuantized(x)
+            let fakeClasses = Evaluator.argmaxChannels(fakeValues[graph.output]!).values
+            let fake = fakeValues[logitsValue]!
             let classes = executor.classMap(rgb: image.pixels)
             let logits = executor.values(of: executor.logitsTensor)
             if first == nil { first = (image, classes, logits) }
             floatMatrix.add(predictions: floatClasses, labels: labels.values)
             int8Matrix.add(predictions: classes, labels: labels.values)
-            let (c, h, w) = (fake.shape[1], fake.shape[2], fake.shape[3])
-            for p in 0..<(h * w) {
+            for p in 0..<classes.count {
                 pixels += 1
                 if classes[p] == floatClasses[p] { agreeFloat += 1 }
                 if classes[p] == fakeClasses[p] { agreeFake += 1 }
+            }
+            let (c, h, w) = (fake.shape[1], fake.shape[2], fake.shape[3])
+            for p in 0..<(h * w) {
                 for k in 0..<c {
                     let diff = abs(Double(logitsQ.dequantize(logits[p * c + k])) - Double(fake.pointer[k * h * w + p]))
                     maxSteps = max(maxSteps, diff / logitsQ.scale)

@@ -75,9 +75,7 @@ public final class Int8Executor {
         return Array(UnsafeBufferPointer(start: p.assumingMemoryBound(to: Int8.self), count: model.tensors[t].elementCount))
     }
 
-    /// The tensor the final argmax reads: the int8 logits, NHWC.
-    public var logitsTensor: Int {
-        let last = model.opWords.count - 1
-        return model.tensorsOf(last).inputs[0]
-    }
+    /// The int8 logits the runtime keeps (NHWC): before the final upsampling when that is fused
+    /// with the argmax (see `MicroModel.fusedUpsampleArgMax`).
+    public var logitsTensor: Int { model.logitsTensor }
 }

@@ -103,9 +103,14 @@ public func convolveDense(input x: UnsafePointer<Int8>, _ xs: Shape3, inputZeroP
             for kx in 0..<g.kernelW {
                 let ix = ox * g.strideW - g.padW + kx * g.dilationW
                 if iy >= 0 && iy < xs.height && ix >= 0 && ix < xs.width {
-                    d.update(from: x + (iy * xs.width + ix) * cin, count: cin)
+                    let src = x + (iy * xs.width + ix) * cin
+                    if cin < 16 {
+                        for i in 0..<cin { d[i] = src[i] }   // e.g. the RGB stem: no call per tap
+                    } else {
+                        d.update(from: src, count: cin)
+                    }
                 } else {
-                    d.update(repeating: fill, count: cin)
+                    for i in 0..<cin { d[i] = fill }
                 }
                 d += cin
             }
@@ -130,23 +135,13 @@ public func convolveDense(input x: UnsafePointer<Int8>, _ xs: Shape3, inputZeroP
         var c = 0
         while c < cout {
             let pair = c + 1 < cout
-            var w0 = weights + c * row
+            let w0 = weights + c * row
             let step = pair ? row : 0
-            var s00 = foldedBias[c], s01 = s00
-            var s10 = foldedBias[pair ? c + 1 : c], s11 = s10
-            var v = UnsafePointer(wide)
-            let end = v + row
-            while v < end {
-                let wa = hard_load4(w0), wb = hard_load4(w0 + step)
-                let waEven = hard_sxtb16(wa), waOdd = hard_sxtb16_odd(wa)
-                s00 = hard_smlad(v[0], waEven, hard_smlad(v[1], waOdd, s00))
-                s01 = hard_smlad(v[2], waEven, hard_smlad(v[3], waOdd, s01))
-                let wbEven = hard_sxtb16(wb), wbOdd = hard_sxtb16_odd(wb)
-                s10 = hard_smlad(v[0], wbEven, hard_smlad(v[1], wbOdd, s10))
-                s11 = hard_smlad(v[2], wbEven, hard_smlad(v[3], wbOdd, s11))
-                v += 4
-                w0 += 4
+            var acc = (foldedBias[c], foldedBias[c], foldedBias[pair ? c + 1 : c], foldedBias[pair ? c + 1 : c])
+            withUnsafeMutableBytes(of: &acc) { p in
+                hard_dot_2x2(wide, w0, w0 + step, Int32(truncatingIfNeeded: row &>> 2), p.baseAddress!.assumingMemoryBound(to: Int32.self))
             }
+            let (s00, s01, s10, s11) = acc
             outA[c] = requantize(s00, mantissas[c], shifts[c], zpOut, lo, hi)
             if second { outB[c] = requantize(s01, mantissas[c], shifts[c], zpOut, lo, hi) }
             if pair {
@@ -168,61 +163,82 @@ public func denseScratchBytes(kernelH: Int, kernelW: Int, inputChannels: Int, pa
 }
 
 /// Depthwise convolution, channel multiplier 1, any kernel, stride and dilation.
-/// weights: [kh][kw][C]; bias: [C] (TFLite's, not folded); scratch: 8 * kh * kw bytes (the
-/// in-bounds taps of the current output position).
+/// weights: [kh][kw][C]; bias: [C] (TFLite's, not folded); no scratch.
 ///
 /// Padded taps contribute w * (zp - zp) = 0, so only in-bounds taps are summed (at 8x8 with
-/// dilation 5 most taps are outside). Four channels per step: one word of inputs and one of
-/// weights, split into halfwords, the zero point subtracted two at a time (SSUB16), and four
-/// multiply-accumulates (SMLABB/SMLATT).
+/// dilation 5 most taps are outside); they form a rectangle [ky0, ky1) x [kx0, kx1) per output
+/// position. Four channels per step: one word of inputs and one of weights, split into
+/// halfwords, the zero point subtracted two at a time (SSUB16), and four multiply-accumulates
+/// (SMLABB/SMLATT).
 public func convolveDepthwise(input x: UnsafePointer<Int8>, _ xs: Shape3, inputZeroPoint zp: Int32,
                               output y: UnsafeMutablePointer<Int8>, _ ys: Shape3, geometry g: ConvGeometry,
                               weights: UnsafePointer<Int8>, bias: UnsafePointer<Int32>,
-                              requantization rq: Requantization, scratch: UnsafeMutablePointer<Int32>) {
+                              requantization rq: Requantization) {
     let channels = xs.channels
-    let inputOffsets = scratch, weightOffsets = scratch + g.kernelH * g.kernelW
     let zeroPair = UInt32(UInt16(truncatingIfNeeded: zp)) &* 0x0001_0001
     let vectorChannels = channels & ~3
+    let mantissas = rq.mantissas, shifts = rq.shifts
+    let zpOut = rq.outputZeroPoint, lo = rq.activationMin, hi = rq.activationMax
+    /// The taps k with 0 <= o * stride - pad + k * dilation < size.
+    @inline(__always)
+    func validTaps(_ o: Int, _ stride: Int, _ pad: Int, _ dilation: Int, _ kernel: Int, _ size: Int) -> (Int, Int) {
+        let start = o * stride - pad
+        var k0 = 0, k1 = kernel
+        while k0 < kernel && start + k0 * dilation < 0 { k0 += 1 }
+        while k1 > k0 && start + (k1 - 1) * dilation >= size { k1 -= 1 }
+        return (k0, k1)
+    }
+    let rowStep = g.dilationH * xs.width * channels, colStep = g.dilationW * channels
     var out = y
     for oy in 0..<ys.height {
+        let (ky0, ky1) = validTaps(oy, g.strideH, g.padH, g.dilationH, g.kernelH, xs.height)
         for ox in 0..<ys.width {
-            var taps = 0
-            for ky in 0..<g.kernelH {
-                let iy = oy * g.strideH - g.padH + ky * g.dilationH
-                if iy < 0 || iy >= xs.height { continue }
-                for kx in 0..<g.kernelW {
-                    let ix = ox * g.strideW - g.padW + kx * g.dilationW
-                    if ix < 0 || ix >= xs.width { continue }
-                    inputOffsets[taps] = Int32(truncatingIfNeeded: (iy * xs.width + ix) * channels)
-                    weightOffsets[taps] = Int32(truncatingIfNeeded: (ky * g.kernelW + kx) * channels)
-                    taps += 1
-                }
-            }
+            let (kx0, kx1) = validTaps(ox, g.strideW, g.padW, g.dilationW, g.kernelW, xs.width)
+            // Input of the first valid tap, and its weights.
+            let origin = x + ((oy * g.strideH - g.padH + ky0 * g.dilationH) * xs.width
+                              + (ox * g.strideW - g.padW + kx0 * g.dilationW)) * channels
+            let wOrigin = weights + (ky0 * g.kernelW + kx0) * channels
+            let wRowStep = g.kernelW * channels
             var c = 0
             while c < vectorChannels {
                 var a0 = bias[c], a1 = bias[c + 1], a2 = bias[c + 2], a3 = bias[c + 3]
-                for t in 0..<taps {
-                    let xw = hard_load4(x + Int(inputOffsets[t]) + c)
-                    let ww = hard_load4(weights + Int(weightOffsets[t]) + c)
-                    let xEven = hard_ssub16(hard_sxtb16(xw), zeroPair), xOdd = hard_ssub16(hard_sxtb16_odd(xw), zeroPair)
-                    let wEven = hard_sxtb16(ww), wOdd = hard_sxtb16_odd(ww)
-                    a0 = hard_smlabb(xEven, wEven, a0)
-                    a2 = hard_smlatt(xEven, wEven, a2)
-                    a1 = hard_smlabb(xOdd, wOdd, a1)
-                    a3 = hard_smlatt(xOdd, wOdd, a3)
+                var xr = origin + c, wr = wOrigin + c
+                for _ in ky0..<ky1 {
+                    var xp = xr, wp = wr
+                    for _ in kx0..<kx1 {
+                        let xw = hard_load4(xp), ww = hard_load4(wp)
+                        let xEven = hard_ssub16(hard_sxtb16(xw), zeroPair), xOdd = hard_ssub16(hard_sxtb16_odd(xw), zeroPair)
+                        let wEven = hard_sxtb16(ww), wOdd = hard_sxtb16_odd(ww)
+                        a0 = hard_smlabb(xEven, wEven, a0)
+                        a2 = hard_smlatt(xEven, wEven, a2)
+                        a1 = hard_smlabb(xOdd, wOdd, a1)
+                        a3 = hard_smlatt(xOdd, wOdd, a3)
+                        xp += colStep
+                        wp += channels
+                    }
+                    xr += rowStep
+                    wr += wRowStep
                 }
-                out[c] = rq.apply(a0, c)
-                out[c + 1] = rq.apply(a1, c + 1)
-                out[c + 2] = rq.apply(a2, c + 2)
-                out[c + 3] = rq.apply(a3, c + 3)
+                out[c] = requantize(a0, mantissas[c], shifts[c], zpOut, lo, hi)
+                out[c + 1] = requantize(a1, mantissas[c + 1], shifts[c + 1], zpOut, lo, hi)
+                out[c + 2] = requantize(a2, mantissas[c + 2], shifts[c + 2], zpOut, lo, hi)
+                out[c + 3] = requantize(a3, mantissas[c + 3], shifts[c + 3], zpOut, lo, hi)
                 c += 4
             }
             while c < channels {
                 var a = bias[c]
-                for t in 0..<taps {
-                    a = a &+ Int32(weights[Int(weightOffsets[t]) + c]) &* (Int32(x[Int(inputOffsets[t]) + c]) &- zp)
+                var xr = origin + c, wr = wOrigin + c
+                for _ in ky0..<ky1 {
+                    var xp = xr, wp = wr
+                    for _ in kx0..<kx1 {
+                        a = a &+ Int32(wp.pointee) &* (Int32(xp.pointee) &- zp)
+                        xp += colStep
+                        wp += channels
+                    }
+                    xr += rowStep
+                    wr += wRowStep
                 }
-                out[c] = rq.apply(a, c)
+                out[c] = requantize(a, mantissas[c], shifts[c], zpOut, lo, hi)
                 c += 1
             }
             out += channels

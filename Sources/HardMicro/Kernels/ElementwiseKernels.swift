@@ -18,14 +18,20 @@ public struct AddParameters {
     }
 }
 
+/// Mantissas must be non-negative (quantizeMultiplier's are; the blob validation checks it).
 public func addInt8(_ a: UnsafePointer<Int8>, _ b: UnsafePointer<Int8>, _ y: UnsafeMutablePointer<Int8>, count: Int,
                     _ p: AddParameters) {
-    let scale: Int32 = 1 << p.leftShift
+    // Mantissas are non-negative (validated), so the short form of the multiply applies.
+    let shift = p.leftShift
+    let (m1, s1, z1) = (p.input1.mantissa, p.input1.shift, p.input1ZeroPoint)
+    let (m2, s2, z2) = (p.input2.mantissa, p.input2.shift, p.input2ZeroPoint)
+    let (mo, so, zo) = (p.output.mantissa, p.output.shift, p.outputZeroPoint)
+    let lo = p.activationMin, hi = p.activationMax
     for i in 0..<count {
-        let x1 = multiplyByQuantizedMultiplier((Int32(a[i]) &- p.input1ZeroPoint) &* scale, p.input1)
-        let x2 = multiplyByQuantizedMultiplier((Int32(b[i]) &- p.input2ZeroPoint) &* scale, p.input2)
-        let sum = multiplyByQuantizedMultiplier(x1 &+ x2, p.output) &+ p.outputZeroPoint
-        y[i] = clampToInt8(sum, p.activationMin, p.activationMax)
+        let x1 = multiplyByNonNegativeMultiplier((Int32(a[i]) &- z1) &<< shift, m1, s1)
+        let x2 = multiplyByNonNegativeMultiplier((Int32(b[i]) &- z2) &<< shift, m2, s2)
+        let sum = multiplyByNonNegativeMultiplier(x1 &+ x2, mo, so) &+ zo
+        y[i] = clampToInt8(sum, lo, hi)
     }
 }
 

@@ -87,6 +87,40 @@ public func resizeBilinearInt8(_ x: UnsafePointer<Int8>, _ xs: Shape3, _ y: Unsa
     }
 }
 
+/// `resizeBilinearInt8` followed by `argMaxChannels` in one pass: the same int8 values per
+/// pixel, compared as they are computed; the resized logits are never stored.
+public func resizeBilinearArgMax(_ x: UnsafePointer<Int8>, _ xs: Shape3, _ y: UnsafeMutablePointer<UInt8>, _ ys: Shape3) {
+    let channels = xs.channels
+    let one: Int32 = 1 << 10
+    let scaleH = (one * Int32(xs.height) + Int32(ys.height) / 2) / Int32(ys.height)
+    let scaleW = (one * Int32(xs.width) + Int32(ys.width) / 2) / Int32(ys.width)
+    var out = y
+    for oy in 0..<ys.height {
+        let (sy, y0, y1) = interpolationPoints(Int32(oy), scaleH, Int32(xs.height))
+        let dy = sy &- y0 &* one
+        let row0 = x + Int(y0) * xs.width * channels, row1 = x + Int(y1) * xs.width * channels
+        for ox in 0..<ys.width {
+            let (sx, x0, x1) = interpolationPoints(Int32(ox), scaleW, Int32(xs.width))
+            let dx = sx &- x0 &* one
+            let w00 = (one &- dy) &* (one &- dx), w01 = (one &- dy) &* dx
+            let w10 = dy &* (one &- dx), w11 = dy &* dx
+            let p00 = row0 + Int(x0) * channels, p01 = row0 + Int(x1) * channels
+            let p10 = row1 + Int(x0) * channels, p11 = row1 + Int(x1) * channels
+            var best: Int32 = -129, index = 0
+            for c in 0..<channels {
+                let v = Int32(p00[c]) &* w00 &+ Int32(p01[c]) &* w01 &+ Int32(p10[c]) &* w10 &+ Int32(p11[c]) &* w11
+                let rounded = (v &+ (v > 0 ? Int32(1 << 19) : -Int32(1 << 19))) / Int32(1 << 20)
+                if rounded > best {
+                    best = rounded
+                    index = c
+                }
+            }
+            out.pointee = UInt8(truncatingIfNeeded: index)
+            out += 1
+        }
+    }
+}
+
 /// Source coordinate (10-bit fixed point) of output index `i`, and its two neighbours.
 @inline(__always)
 func interpolationPoints(_ i: Int32, _ scale: Int32, _ size: Int32) -> (Int32, Int32, Int32) {
