@@ -89,31 +89,4 @@ static inline int32_t hard_rounding_high_mul(int32_t a, int32_t b) {
     return (int32_t)(((int64_t)a * (int64_t)b + (1LL << 30)) >> 31);
 }
 
-/* The inner product of the dense convolution kernel: two input columns (widened to int16 in
- * SXTB16 order and interleaved as [a02, a13, b02, b13] per four channels) against two weight
- * rows (int8), `words` groups of four channels. acc[0..3] += (a.w0, b.w0, a.w1, b.w1).
- * In C only so that the loop keeps its ten live values in registers (eight SMLADs, four
- * SXTB16 and six loads per 16 multiply-accumulates); the arithmetic is the intrinsics above. */
-static inline void hard_dot_2x2(const uint32_t *cols, const int8_t *w0, const int8_t *w1, int32_t words,
-                                int32_t *acc) {
-    int32_t s00 = acc[0], s01 = acc[1], s10 = acc[2], s11 = acc[3];
-#if defined(__clang__)
-#pragma clang loop unroll(disable)
-#endif
-    for (int32_t n = words; n > 0; n--) {
-        uint32_t wa = hard_load4(w0), wb = hard_load4(w1);
-        uint32_t a02 = cols[0], a13 = cols[1], b02 = cols[2], b13 = cols[3];
-        uint32_t waEven = hard_sxtb16(wa), waOdd = hard_sxtb16_odd(wa);
-        s00 = hard_smlad(a02, waEven, hard_smlad(a13, waOdd, s00));
-        s01 = hard_smlad(b02, waEven, hard_smlad(b13, waOdd, s01));
-        uint32_t wbEven = hard_sxtb16(wb), wbOdd = hard_sxtb16_odd(wb);
-        s10 = hard_smlad(a02, wbEven, hard_smlad(a13, wbOdd, s10));
-        s11 = hard_smlad(b02, wbEven, hard_smlad(b13, wbOdd, s11));
-        cols += 4;
-        w0 += 4;
-        w1 += 4;
-    }
-    acc[0] = s00; acc[1] = s01; acc[2] = s10; acc[3] = s11;
-}
-
 #endif /* HARD_DSP_H */

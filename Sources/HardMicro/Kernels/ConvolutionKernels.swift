@@ -137,11 +137,22 @@ public func convolveDense(input x: UnsafePointer<Int8>, _ xs: Shape3, inputZeroP
             let pair = c + 1 < cout
             let w0 = weights + c * row
             let step = pair ? row : 0
-            var acc = (foldedBias[c], foldedBias[c], foldedBias[pair ? c + 1 : c], foldedBias[pair ? c + 1 : c])
-            withUnsafeMutableBytes(of: &acc) { p in
-                hard_dot_2x2(wide, w0, w0 + step, Int32(truncatingIfNeeded: row &>> 2), p.baseAddress!.assumingMemoryBound(to: Int32.self))
+            var s00 = foldedBias[c], s01 = s00
+            var s10 = foldedBias[pair ? c + 1 : c], s11 = s10
+            var v = UnsafePointer(wide), w = w0
+            var n = row &>> 2
+            while n > 0 {
+                n &-= 1
+                let wa = hard_load4(w), wb = hard_load4(w + step)
+                let waEven = hard_sxtb16(wa), waOdd = hard_sxtb16_odd(wa)
+                s00 = hard_smlad(v[0], waEven, hard_smlad(v[1], waOdd, s00))
+                s01 = hard_smlad(v[2], waEven, hard_smlad(v[3], waOdd, s01))
+                let wbEven = hard_sxtb16(wb), wbOdd = hard_sxtb16_odd(wb)
+                s10 = hard_smlad(v[0], wbEven, hard_smlad(v[1], wbOdd, s10))
+                s11 = hard_smlad(v[2], wbEven, hard_smlad(v[3], wbOdd, s11))
+                v += 4
+                w += 4
             }
-            let (s00, s01, s10, s11) = acc
             outA[c] = requantize(s00, mantissas[c], shifts[c], zpOut, lo, hi)
             if second { outB[c] = requantize(s01, mantissas[c], shifts[c], zpOut, lo, hi) }
             if pair {
