@@ -72,7 +72,7 @@ struct McuReport: Encodable {
     var stackBytes: Int?
     var instructions: Int?
     var cpiAssumed: Double?
-    var estimatedMs216mhz: Double?
+    var estimatedMs_216mhz: Double?   // JSON: estimated_ms_216mhz
     var bitExact: Bool?
     var classmapFnv1a: String
     var firmwareClassmapFnv1a: String?
@@ -133,7 +133,7 @@ enum McuPipeline {
         print("\(r.model) \(r.height)x\(r.width), \(r.classes) classes\(r.trained ? "" : " (untrained)")")
         print(String(format: "  mIoU float %.2f, int8 %.2f (%d images); blob %d bytes; flash %d bytes",
                      r.floatMiou, r.int8Miou, r.evaluationImages, r.blobBytes, r.flashBytes))
-        if let sram = r.sramBytes, let n = r.instructions, let ms = r.estimatedMs216mhz {
+        if let sram = r.sramBytes, let n = r.instructions, let ms = r.estimatedMs_216mhz {
             print("  SRAM \(sram) bytes (arena \(r.arenaBytes ?? 0), scratch \(r.scratchBytes ?? 0), other heap \(r.otherHeapBytes ?? 0), static \(r.staticBytes ?? 0), stack \(r.stackBytes ?? 0))")
             print(String(format: "  %d instructions per inference, ~%.1f ms at 216 MHz (CPI %.2f assumed)", n, ms, r.cpiAssumed ?? 1))
             print("  bit-exact with the host int8 executor: \(r.bitExact == true ? "yes" : "NO")")
@@ -197,7 +197,7 @@ struct McuRunCommand: ParsableCommand {
             report.sramBytes = heap + statics + stack
             report.instructions = n
             report.cpiAssumed = options.cpi
-            report.estimatedMs216mhz = Double(n) * options.cpi / 216e6 * 1000
+            report.estimatedMs_216mhz = Double(n) * options.cpi / 216e6 * 1000
             report.firmwareClassmapFnv1a = run.values["classmap_fnv1a"]
             report.bitExact = run.values["classmap_fnv1a"] == report.classmapFnv1a
             report.flashBytes = run.flashBytes
