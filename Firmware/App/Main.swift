@@ -1,7 +1,7 @@
 // The firmware application: runs the int8 model blob compiled into flash on the input image
 // compiled in, with HardMicro (the same runtime the host runs), and reports by semihosting
 // one `key=value` line per figure, which `hard mcu run` reads:
-//   status=ok | status=refused code=N reason=...
+//   status=ok | status=refused code=N (a damaged blob) | status=too-large (arena > RAM)
 //   classmap_fnv1a=XXXXXXXX logits_fnv1a=XXXXXXXX  (FNV-1a of the class map and int8 logits)
 //   instructions=N (one inference, SysTick under qemu -icount shift=0: 40 per tick)
 //   arena_bytes, scratch_bytes, heap_bytes, static_bytes, stack_bytes
@@ -38,6 +38,12 @@ public func main() -> Int32 {
         return 3
     }
     let plan = planArena(model)
+    // The F746 has 320 kB of RAM: say so plainly rather than fault inside the allocator.
+    let output0 = model.tensors[model.outputTensor]
+    if plan.totalBytes + output0.elementCount + 4096 > Int(fw_heap_capacity_bytes()) {
+        say("status=too-large arena_bytes=\(plan.totalBytes) heap_capacity_bytes=\(Int(fw_heap_capacity_bytes()))\n")
+        return 5
+    }
     let arena = UnsafeMutableRawBufferPointer.allocate(byteCount: plan.totalBytes, alignment: 16)
     let interpreter: MicroInterpreter
     do {

@@ -47,6 +47,9 @@ public enum MicroFirmware {
                                                             "MODEL_BLOB=\(abs(blob))", "INPUT_BIN=\(abs(input))"], timeout: 600)
         guard status == 0 else {
             let tail = output.split(separator: "\n").suffix(15).joined(separator: "\n")
+            if output.contains("region `FLASH' overflowed") {
+                throw FirmwareError(step: "build", detail: "the image does not fit the STM32F746NG's 1 MB of flash (link.ld)\n\(tail)")
+            }
             throw FirmwareError(step: "build", detail: "make exited with \(status)\n\(tail)")
         }
         return abs(buildDirectory) + "/firmware.elf"
@@ -76,6 +79,9 @@ public enum MicroFirmware {
             } else {
                 values.merge(fields) { $1 }
             }
+        }
+        if values["status"] == "too-large" {
+            throw FirmwareError(step: "run", detail: "the model needs \(values["arena_bytes"] ?? "?") bytes of arena, the F746's RAM leaves \(values["heap_capacity_bytes"] ?? "?") for the heap")
         }
         guard status == 0, values["status"] == "ok" else {
             throw FirmwareError(step: "run", detail: "qemu exited with \(status): \(output.suffix(600))")
