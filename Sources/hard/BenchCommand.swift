@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HardDeploy
+import HardEngine
 import HardModels
 
 struct BenchCommand: ParsableCommand {
@@ -25,6 +26,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Warm-up passes.") var warmup = 10
     @Flag(name: .customLong("include-postprocess"), help: "Include the argmax to a class map.") var includePostprocess = false
     @Flag(help: "Print JSON: {model, height, width, threads, latency_ms, fps}.") var json = false
+    @Flag(help: "Also print the time of every step of the inference plan (10 runs).") var profile = false
 
     func validate() throws {
         if model == nil && checkpoint == nil { throw ValidationError("give --model or --checkpoint") }
@@ -35,6 +37,13 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         do {
             let net = try checkpoint.map(Checkpoint.load) ?? Zoo.make(Variant(name: model!)!, classes: classes)
+            if profile {
+                EngineThreads.set(threads)
+                let plan = try FloatGraph.trace(net, height: height, width: width).blockedInference()
+                let steps = try plan.profile(Tensor.zeros([1, 3, height, width]), runs: 10)
+                for (name, ms) in steps { print(String(format: "%8.3f ms  %@", ms, name)) }
+                print(String(format: "%8.3f ms  total", steps.reduce(0) { $0 + $1.ms }))
+            }
             let r = InferenceBenchmark.run(net, height: height, width: width, threads: threads, warmup: warmup, seconds: seconds,
                                            includePostprocess: includePostprocess)
             if json {
