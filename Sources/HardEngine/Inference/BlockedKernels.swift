@@ -85,36 +85,52 @@ final class BlockedDepthwise {
         let blocks = BlockedInference.blocks(input[1])
         let vx = simd8(x), vy = simd8(y)
         let g = self.g, kh = self.kh, kw = self.kw, act = activation
+        // In-bounds tap ranges per output column, the same for every row and block.
+        var kx0 = [Int](repeating: 0, count: ow), kx1 = [Int](repeating: kw, count: ow)
+        for ox in 0..<ow {
+            let ix0 = ox * g.strideW - g.padW
+            while kx0[ox] < kw && ix0 + kx0[ox] * g.dilationW < 0 { kx0[ox] += 1 }
+            while kx1[ox] > kx0[ox] && ix0 + (kx1[ox] - 1) * g.dilationW >= w { kx1[ox] -= 1 }
+        }
         weights.withUnsafeBufferPointer { wp in
             bias.withUnsafeBufferPointer { bp in
-                parallelFor(blocks * oh) { job in
-                    let cb = job / oh, oy = job % oh
-                    let wb = wp.baseAddress! + cb * kh * kw
-                    let xb = vx + cb * h * w
-                    let yrow = vy + (cb * oh + oy) * ow
-                    var ky0 = 0, ky1 = kh
-                    let iy0 = oy * g.strideH - g.padH
-                    while ky0 < kh && iy0 + ky0 * g.dilationH < 0 { ky0 += 1 }
-                    while ky1 > ky0 && iy0 + (ky1 - 1) * g.dilationH >= h { ky1 -= 1 }
-                    for ox in 0..<ow {
-                        let ix0 = ox * g.strideW - g.padW
-                        var kx0 = 0, kx1 = kw
-                        while kx0 < kw && ix0 + kx0 * g.dilationW < 0 { kx0 += 1 }
-                        while kx1 > kx0 && ix0 + (kx1 - 1) * g.dilationW >= w { kx1 -= 1 }
-                        var acc = bp[cb]
-                        for ky in ky0..<ky1 {
-                            let row = xb + (iy0 + ky * g.dilationH) * w + ix0
-                            let wr = wb + ky * kw
-                            for kx in kx0..<kx1 { acc += wr[kx] * row[kx * g.dilationW] }
+                kx0.withUnsafeBufferPointer { kx0 in kx1.withUnsafeBufferPointer { kx1 in
+                    parallelFor(blocks * oh) { job in
+                        let cb = job / oh, oy = job % oh
+                        let wb = wp.baseAddress! + cb * kh * kw
+                        let xb = vx + cb * h * w
+                        let yrow = vy + (cb * oh + oy) * ow
+                        var ky0 = 0, ky1 = kh
+                        let iy0 = oy * g.strideH - g.padH
+                        while ky0 < kh && iy0 + ky0 * g.dilationH < 0 { ky0 += 1 }
+                        while ky1 > ky0 && iy0 + (ky1 - 1) * g.dilationH >= h { ky1 -= 1 }
+                        let dw = g.dilationW
+                        for ox in 0..<ow {
+                            let ix0 = ox * g.strideW - g.padW
+                            var acc = bp[cb]
+                            if kw == 3 && kx0[ox] == 0 && kx1[ox] == 3 {
+                                // All three columns in bounds: no per-tap tests.
+                                for ky in ky0..<ky1 {
+                                    let row = xb + (iy0 + ky * g.dilationH) * w + ix0
+                                    let wr = wb + ky * 3
+                                    acc += wr[0] * row[0] + wr[1] * row[dw] + wr[2] * row[2 * dw]
+                                }
+                            } else {
+                                for ky in ky0..<ky1 {
+                                    let row = xb + (iy0 + ky * g.dilationH) * w + ix0
+                                    let wr = wb + ky * kw
+                                    for kx in kx0[ox]..<kx1[ox] { acc += wr[kx] * row[kx * dw] }
+                                }
+                            }
+                            switch act {
+                            case .none: break
+                            case .relu: acc = pointwiseMax(acc, .zero)
+                            case .relu6: acc = pointwiseMin(pointwiseMax(acc, .zero), SIMD8(repeating: 6))
+                            }
+                            yrow[ox] = acc
                         }
-                        switch act {
-                        case .none: break
-                        case .relu: acc = pointwiseMax(acc, .zero)
-                        case .relu6: acc = pointwiseMin(pointwiseMax(acc, .zero), SIMD8(repeating: 6))
-                        }
-                        yrow[ox] = acc
                     }
-                }
+                } }
             }
         }
         // Padding lanes stay zero: their weights and bias are zero, and ReLU keeps 0 at 0.
@@ -163,18 +179,48 @@ final class BlockedResize {
         }
     }
 
+    /// To plain NCHW, separably: each input row is resampled horizontally once per block into
+    /// eight contiguous lane rows (an x8 upsampling reuses a pair of them for 8 output rows),
+    /// then every output row is a two-row blend written contiguously per channel plane.
     func run(_ x: UnsafeMutablePointer<Float>, plain y: UnsafeMutablePointer<Float>) {
         let vx = simd8(x)
+        let (h, w) = (input[2], input[3])
         let channels = input[1], blocks = BlockedInference.blocks(channels)
         let ow = self.ow, oh = self.oh
-        parallelFor(blocks * oh) { job in
-            let cb = job / oh, oy = job % oh
-            let row = UnsafeMutablePointer<SIMD8<Float>>.allocate(capacity: ow)
-            defer { row.deallocate() }
-            resampleRow(vx, cb, oy, row)
-            for lane in 0..<min(8, channels - cb * 8) {
-                let out = y + ((cb * 8 + lane) * oh + oy) * ow
-                for ox in 0..<ow { out[ox] = row[ox][lane] }
+        let bands = max(1, min(oh, 16))
+        parallelFor(blocks * bands) { job in
+            let cb = job / bands, band = job % bands
+            let y0 = oh * band / bands, y1 = oh * (band + 1) / bands
+            let lanes = min(8, channels - cb * 8)
+            // Two cached horizontally resampled input rows, lane-major: [lane][ox].
+            let rowA = UnsafeMutablePointer<Float>.allocate(capacity: 8 * ow)
+            let rowB = UnsafeMutablePointer<Float>.allocate(capacity: 8 * ow)
+            defer { rowA.deallocate(); rowB.deallocate() }
+            var keyA = -1, keyB = -1
+            var a = rowA, b = rowB
+            func resample(_ r: Int, into out: UnsafeMutablePointer<Float>) {
+                let line = vx + (cb * h + r) * w
+                tx.i0.withUnsafeBufferPointer { i0 in tx.i1.withUnsafeBufferPointer { i1 in
+                    tx.w0.withUnsafeBufferPointer { w0 in tx.w1.withUnsafeBufferPointer { w1 in
+                        for ox in 0..<ow {
+                            let v = w0[ox] * line[i0[ox]] + w1[ox] * line[i1[ox]]
+                            for lane in 0..<8 { out[lane * ow + ox] = v[lane] }
+                        }
+                    } }
+                } }
+            }
+            for oy in y0..<y1 {
+                let r0 = ty.i0[oy], r1 = ty.i1[oy]
+                if keyA != r0 {
+                    if keyB == r0 { swap(&a, &b); swap(&keyA, &keyB) } else { resample(r0, into: a); keyA = r0 }
+                }
+                if keyB != r1 { resample(r1, into: b); keyB = r1 }
+                let wa = ty.w0[oy], wb = ty.w1[oy]
+                for lane in 0..<lanes {
+                    let out = y + ((cb * 8 + lane) * oh + oy) * ow
+                    let ra = a + lane * ow, rb = b + lane * ow
+                    for ox in 0..<ow { out[ox] = wa * ra[ox] + wb * rb[ox] }
+                }
             }
         }
     }
