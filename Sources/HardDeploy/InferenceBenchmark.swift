@@ -35,9 +35,12 @@ public enum InferenceBenchmark {
         let plan = (try? FloatGraph.trace(model, height: height, width: width)).flatMap { try? $0.blockedInference() }
         model.eval()
         model.foldBatchNorms()
+        // One output tensor for all passes, as a camera loop would keep it.
+        let out = plan.map { Tensor.zeros($0.outputShape) }
         func once() {
             withNoGrad {
-                let logits = (try? plan?.run(x)) ?? model(x)
+                var logits: Tensor
+                if let plan, let out, (try? plan.run(x, into: out)) != nil { logits = out } else { logits = model(x) }
                 if includePostprocess { _ = argmax(logits) }
             }
         }

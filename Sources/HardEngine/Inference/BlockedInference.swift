@@ -231,10 +231,17 @@ public final class BlockedInference {
         return zip(stepNames, total).map { ($0, $1 / Double(runs)) }
     }
 
-    /// Logits (1, C, H, W) for x (1, 3, H, W) of the planned size.
+    /// Logits (1, C, H, W) for x (1, 3, H, W) of the planned size, in a new tensor.
     public func run(_ x: Tensor) throws -> Tensor {
+        let y = Tensor.uninitialized(shapes[output])   // every element is written
+        try run(x, into: y)
+        return y
+    }
+
+    /// The same into `y` (1, C, H, W): a video loop reuses one output tensor.
+    public func run(_ x: Tensor, into y: Tensor) throws {
         precondition(x.shape == shapes[0], "the plan is for \(shapes[0]), got \(x.shape)")
-        let y = Tensor.zeros(shapes[output])
+        precondition(y.shape == shapes[output], "the output is \(shapes[output]), got \(y.shape)")
         outputPointer = y.pointer
         try check(dnnl_memory_set_data_handle(plainInputMemory.handle, x.pointer.raw), "memory_set_data_handle")
         if needsBlockedInput {
@@ -252,8 +259,9 @@ public final class BlockedInference {
         }
         try check(dnnl_stream_wait(OneDNN.context.stream), "stream_wait")
         withExtendedLifetime(x) {}
-        return y
     }
+
+    public var outputShape: [Int] { shapes[output] }
 }
 
 /// A dense convolution on blocked activations: weights reordered once into the layout the
