@@ -33,8 +33,11 @@ let package = Package(
         // libpng's classic API behind a setjmp in C: libpng reports errors by longjmp, which must never cross a Swift frame.
         .target(name: "CPNGShim", dependencies: ["CPNG"], linkerSettings: [.linkedLibrary("png16")]),
         .systemLibrary(name: "CTurboJPEG", path: "Sources/CTurboJPEG", providers: [.apt(["libturbojpeg0-dev"]), .brew(["jpeg-turbo"])]),
+        // Hot loops of the blocked inference path in C: an AVX2+FMA build chosen at run time
+        // beside a portable one (Swift has no per-function target features).
+        .target(name: "CFastKernels", cSettings: [.unsafeFlags(["-O3", "-ffp-contract=fast"])]),
         // Tensor, reverse-mode autodiff, the op set and its two backends.
-        .target(name: "HardEngine", dependencies: ["CDNNL"], swiftSettings: optimized),
+        .target(name: "HardEngine", dependencies: ["CDNNL", "CFastKernels"], swiftSettings: optimized),
         // Modules, layers, losses, optimizers, schedules.
         .target(name: "HardNN", dependencies: ["HardEngine"], swiftSettings: optimized),
         // HARD's blocks, the five variants, complexity, checkpoints.

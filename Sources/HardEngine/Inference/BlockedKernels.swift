@@ -1,3 +1,5 @@
+import CFastKernels
+
 // Own kernels on nChw8c buffers: element (c, y, x) of a (C, H, W) map is at
 // ((c / 8 * H + y) * W + x) * 8 + c % 8; lanes past C are zero. One SIMD8 per pixel and block.
 
@@ -86,53 +88,29 @@ final class BlockedDepthwise {
         let vx = simd8(x), vy = simd8(y)
         let g = self.g, kh = self.kh, kw = self.kw, act = activation
         // In-bounds tap ranges per output column, the same for every row and block.
-        var kx0 = [Int](repeating: 0, count: ow), kx1 = [Int](repeating: kw, count: ow)
+        var kx0 = [Int32](repeating: 0, count: ow), kx1 = [Int32](repeating: Int32(kw), count: ow)
         for ox in 0..<ow {
             let ix0 = ox * g.strideW - g.padW
-            while kx0[ox] < kw && ix0 + kx0[ox] * g.dilationW < 0 { kx0[ox] += 1 }
-            while kx1[ox] > kx0[ox] && ix0 + (kx1[ox] - 1) * g.dilationW >= w { kx1[ox] -= 1 }
+            while kx0[ox] < kw && ix0 + Int(kx0[ox]) * g.dilationW < 0 { kx0[ox] += 1 }
+            while kx1[ox] > kx0[ox] && ix0 + Int(kx1[ox] - 1) * g.dilationW >= w { kx1[ox] -= 1 }
         }
+        let code: Int32 = act == .none ? 0 : act == .relu ? 1 : 2
         weights.withUnsafeBufferPointer { wp in
             bias.withUnsafeBufferPointer { bp in
                 kx0.withUnsafeBufferPointer { kx0 in kx1.withUnsafeBufferPointer { kx1 in
+                    let wf = UnsafeRawPointer(wp.baseAddress!).assumingMemoryBound(to: Float.self)
+                    let bf = UnsafeRawPointer(bp.baseAddress!).assumingMemoryBound(to: Float.self)
                     parallelFor(blocks * oh) { job in
                         let cb = job / oh, oy = job % oh
-                        let wb = wp.baseAddress! + cb * kh * kw
-                        let xb = vx + cb * h * w
-                        let yrow = vy + (cb * oh + oy) * ow
-                        var ky0 = 0, ky1 = kh
-                        let iy0 = oy * g.strideH - g.padH
-                        while ky0 < kh && iy0 + ky0 * g.dilationH < 0 { ky0 += 1 }
-                        while ky1 > ky0 && iy0 + (ky1 - 1) * g.dilationH >= h { ky1 -= 1 }
-                        let dw = g.dilationW
-                        for ox in 0..<ow {
-                            let ix0 = ox * g.strideW - g.padW
-                            var acc = bp[cb]
-                            if kw == 3 && kx0[ox] == 0 && kx1[ox] == 3 {
-                                // All three columns in bounds: no per-tap tests.
-                                for ky in ky0..<ky1 {
-                                    let row = xb + (iy0 + ky * g.dilationH) * w + ix0
-                                    let wr = wb + ky * 3
-                                    acc += wr[0] * row[0] + wr[1] * row[dw] + wr[2] * row[2 * dw]
-                                }
-                            } else {
-                                for ky in ky0..<ky1 {
-                                    let row = xb + (iy0 + ky * g.dilationH) * w + ix0
-                                    let wr = wb + ky * kw
-                                    for kx in kx0[ox]..<kx1[ox] { acc += wr[kx] * row[kx * dw] }
-                                }
-                            }
-                            switch act {
-                            case .none: break
-                            case .relu: acc = pointwiseMax(acc, .zero)
-                            case .relu6: acc = pointwiseMin(pointwiseMax(acc, .zero), SIMD8(repeating: 6))
-                            }
-                            yrow[ox] = acc
-                        }
+                        hard_depthwise_block_row(x + cb * h * w * 8, y + (cb * oh + oy) * ow * 8, wf + cb * kh * kw * 8,
+                                                 bf + cb * 8, Int32(h), Int32(w), Int32(ow), Int32(oy), Int32(kh), Int32(kw),
+                                                 Int32(g.strideH), Int32(g.strideW), Int32(g.padH), Int32(g.padW),
+                                                 Int32(g.dilationH), Int32(g.dilationW), kx0.baseAddress!, kx1.baseAddress!, code)
                     }
                 } }
             }
         }
+        _ = (vx, vy)
         // Padding lanes stay zero: their weights and bias are zero, and ReLU keeps 0 at 0.
     }
 }
