@@ -40,8 +40,7 @@ public enum Variant: String, CaseIterable, Sendable, Codable {
     public var outputStride: Int {
         switch self {
         case .gpu: return 32
-        case .s, .xs, .xxs: return 8
-        case .edge: return 4
+        case .s, .xs, .xxs, .edge: return 8   // Edge: stem + two downsampling stages (docs/architecture.md)
         }
     }
 
