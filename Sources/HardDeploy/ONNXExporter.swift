@@ -31,15 +31,8 @@ public enum ONNXExporter {
 
     public static func exportModel(_ model: HARDNetwork, height: Int, width: Int) throws -> Onnx_ModelProto {
         guard height >= 8, width >= 8 else { throw ExportError(message: "input \(height)x\(width) is too small (at least 8x8)") }
-        model.eval()
-        model.foldBatchNorms()
-        var events: [GraphEvent] = []
-        let input = Tensor.zeros([1, 3, height, width])
-        let output: Tensor = withNoGrad {
-            GraphTrace.recorder = { events.append($0) }
-            defer { GraphTrace.recorder = nil }
-            return model(input)
-        }
+        let trace = InferenceTrace(model, height: height, width: width)
+        let (input, output, events) = (trace.input, trace.output, trace.events)
         var b = GraphBuilder()
         b.name(input, "input")
         for (key, t) in model.stateDict() { b.parameterNames[ObjectIdentifier(t)] = key }

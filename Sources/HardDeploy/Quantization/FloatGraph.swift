@@ -40,15 +40,8 @@ public struct FloatGraph {
 
     /// Traces `model` (switched to eval mode, batch norms folded: irreversible) at H x W.
     public static func trace(_ model: HARDNetwork, height: Int, width: Int) throws -> FloatGraph {
-        model.eval()
-        model.foldBatchNorms()
-        var events: [GraphEvent] = []
-        let x = Tensor.zeros([1, 3, height, width])
-        let y: Tensor = withNoGrad {
-            GraphTrace.recorder = { events.append($0) }
-            defer { GraphTrace.recorder = nil }
-            return model(x)
-        }
+        let trace = InferenceTrace(model, height: height, width: width)
+        let (x, y, events) = (trace.input, trace.output, trace.events)
         var g = FloatGraph(classes: model.classes)
         var ids: [ObjectIdentifier: Int] = [ObjectIdentifier(x): 0]
         var kept: [Tensor] = [x]   // keeps traced tensors alive so identifiers stay unique

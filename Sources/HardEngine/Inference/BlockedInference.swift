@@ -124,8 +124,7 @@ public final class BlockedInference {
                 // else ours (oneDNN 2.6 on AVX2 falls back to a generic one for some dilations).
                 let oneDNN = try BlockedConvolution(weight: w, bias: b, geometry: g, activation: act,
                                                     input: plainSource ? plainInput : descs[i], output: descs[out],
-                                                    inputShape: shapes[i], outputShape: shapes[out],
-                                                    residual: fusedAdd.map { descs[$0.residual] })
+                                                    inputShape: shapes[i], residual: fusedAdd.map { descs[$0.residual] })
                 let depthwise = g.groups > 1 && g.groups == cin && cin == cout
                 if depthwise && fusedAdd == nil && !plainSource && !oneDNN.primitive.implementation.hasPrefix("jit") {
                     let kernel = BlockedDepthwise(weight: w, bias: b, geometry: g, activation: act,
@@ -274,18 +273,14 @@ final class BlockedConvolution {
     let biasTensor: Tensor?
 
     init(weight: Tensor, bias b: Tensor?, geometry g: Conv2dGeometry, activation: FusedActivation,
-         input: MemoryDesc, output: MemoryDesc, inputShape: [Int], outputShape: [Int], residual: MemoryDesc?) throws {
+         input: MemoryDesc, output: MemoryDesc, inputShape: [Int], residual: MemoryDesc?) throws {
         let cout = weight.shape[0], kh = weight.shape[2], kw = weight.shape[3]
         let cin = inputShape[1]
         let wdims = g.groups == 1 ? [cout, cin, kh, kw] : [g.groups, cout / g.groups, cin / g.groups, kh, kw]
         var wAny = try memoryDesc(wdims, dnnl_format_tag_any)
         var src = input, dst = output
         let biasDesc = try plainDesc([cout])
-        let (oh, ow) = (outputShape[2], outputShape[3])
-        let strides = [Int64(g.strideH), Int64(g.strideW)], dilates = [Int64(g.dilationH - 1), Int64(g.dilationW - 1)]
-        let padL = [Int64(g.padH), Int64(g.padW)]
-        let padR = [Int64((oh - 1) * g.strideH + (kh - 1) * g.dilationH + 1 - inputShape[2] - g.padH),
-                    Int64((ow - 1) * g.strideW + (kw - 1) * g.dilationW + 1 - inputShape[3] - g.padW)]
+        let (strides, dilates, padL, padR) = DNNLConvolution.geometry(ConvShapes(x: inputShape, weight: weight.shape, geometry: g))
         var d = dnnl_convolution_desc_t()
         try withOptionalPointer(b == nil ? nil : biasDesc) { bp in
             try check(dnnl_dilated_convolution_forward_desc_init(&d, dnnl_forward_inference, dnnl_convolution_direct, &src, &wAny,
@@ -307,7 +302,7 @@ final class BlockedConvolution {
             try check(dnnl_post_ops_append_binary(ops, dnnl_binary_add, &r), "append_binary")
         }
         try check(dnnl_primitive_attr_set_post_ops(attr, ops), "primitive_attr_set_post_ops")
-        primitive = try Primitive("conv2d.blocked[\(inputShape)->\(outputShape) k\(kh) \(g)]", desc: &d, attr: attr)
+        primitive = try Primitive("conv2d.blocked[\(inputShape)->\(cout) k\(kh) \(g)]", desc: &d, attr: attr)
         // Weights: once into the primitive's layout.
         let inner = primitive.desc(arg: DNNL_ARG_WEIGHTS)
         weightBuffer = RawBuffer(size: byteSize(inner))

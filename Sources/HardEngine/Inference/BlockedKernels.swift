@@ -12,8 +12,8 @@ enum BlockedKernels {
     static func add(_ a: UnsafeMutablePointer<Float>, _ b: UnsafeMutablePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
         let va = simd8(a), vb = simd8(b), vy = simd8(y)
         let vectors = count / 8
-        parallelFor(max(1, min(vectors / 4096, 64))) { part in
-            let chunks = max(1, min(vectors / 4096, 64))
+        let chunks = max(1, min(vectors / 4096, 64))   // at least 32k floats a chunk
+        parallelFor(chunks) { part in
             let lo = vectors * part / chunks, hi = vectors * (part + 1) / chunks
             for i in lo..<hi { vy[i] = va[i] + vb[i] }
         }
@@ -85,7 +85,6 @@ final class BlockedDepthwise {
     func run(_ x: UnsafeMutablePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
         let (h, w) = (input[2], input[3]), (oh, ow) = (output[2], output[3])
         let blocks = BlockedInference.blocks(input[1])
-        let vx = simd8(x), vy = simd8(y)
         let g = self.g, kh = self.kh, kw = self.kw, act = activation
         // In-bounds tap ranges per output column, the same for every row and block.
         var kx0 = [Int32](repeating: 0, count: ow), kx1 = [Int32](repeating: Int32(kw), count: ow)
@@ -110,7 +109,6 @@ final class BlockedDepthwise {
                 } }
             }
         }
-        _ = (vx, vy)
         // Padding lanes stay zero: their weights and bias are zero, and ReLU keeps 0 at 0.
     }
 }

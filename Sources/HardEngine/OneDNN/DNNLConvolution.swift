@@ -24,13 +24,18 @@ enum DNNLConvolution {
             srcAny = plain ? src : try memoryDesc([s.n, s.cin, s.h, s.w], dnnl_format_tag_any)
             dstAny = plain ? dst : try memoryDesc([s.n, s.cout, s.oh, s.ow], dnnl_format_tag_any)
             weightsAny = plain ? weights : try memoryDesc(wdims, dnnl_format_tag_any)
-            strides = [Int64(g.strideH), Int64(g.strideW)]
-            dilates = [Int64(g.dilationH - 1), Int64(g.dilationW - 1)]  // oneDNN counts extra gaps
-            padL = [Int64(g.padH), Int64(g.padW)]
-            // Right padding that makes oneDNN's output size equal PyTorch's floor rule.
-            padR = [Int64((s.oh - 1) * g.strideH + (s.kh - 1) * g.dilationH + 1 - s.h - g.padH),
-                    Int64((s.ow - 1) * g.strideW + (s.kw - 1) * g.dilationW + 1 - s.w - g.padW)]
+            (strides, dilates, padL, padR) = DNNLConvolution.geometry(s)
         }
+    }
+
+    /// oneDNN's strides, dilations (extra gaps, so PyTorch's d - 1), left and right padding;
+    /// the right padding makes oneDNN's output size equal PyTorch's floor rule.
+    static func geometry(_ s: ConvShapes) -> (strides: [Int64], dilates: [Int64], padL: [Int64], padR: [Int64]) {
+        let g = s.g
+        return ([Int64(g.strideH), Int64(g.strideW)], [Int64(g.dilationH - 1), Int64(g.dilationW - 1)],
+                [Int64(g.padH), Int64(g.padW)],
+                [Int64((s.oh - 1) * g.strideH + (s.kh - 1) * g.dilationH + 1 - s.h - g.padH),
+                 Int64((s.ow - 1) * g.strideW + (s.kw - 1) * g.dilationW + 1 - s.w - g.padW)])
     }
 
     final class Entry {

@@ -58,31 +58,60 @@ func roundedDivide(_ n: Int32, _ d: Int32) -> Int32 {
     n >= 0 ? (n &+ d / 2) / d : (n &- d / 2) / d
 }
 
-/// Bilinear resize with half-pixel centres in TFLite's integer form: source coordinates in
-/// 10-bit fixed point, the four products in 20 bits, rounded half away from zero.
+/// TFLite's integer bilinear sampling grid (half-pixel centres): source coordinates in 10-bit
+/// fixed point, the four weights of a pixel in 20 bits.
+struct BilinearGrid {
+    static let one: Int32 = 1 << 10
+    let xs: Shape3
+    let scaleH: Int32, scaleW: Int32
+
+    init(_ xs: Shape3, _ ys: Shape3) {
+        self.xs = xs
+        scaleH = (Self.one * Int32(xs.height) + Int32(ys.height) / 2) / Int32(ys.height)
+        scaleW = (Self.one * Int32(xs.width) + Int32(ys.width) / 2) / Int32(ys.width)
+    }
+
+    /// The two source rows of output row oy and the fraction towards the second (once per row).
+    @inline(__always)
+    func row(_ x: UnsafePointer<Int8>, _ oy: Int) -> (UnsafePointer<Int8>, UnsafePointer<Int8>, Int32) {
+        let (sy, y0, y1) = interpolationPoints(Int32(oy), scaleH, Int32(xs.height))
+        let stride = xs.width * xs.channels
+        return (x + Int(y0) * stride, x + Int(y1) * stride, sy &- y0 &* Self.one)
+    }
+
+    /// The four source pixels and weights of output pixel (row, ox).
+    @inline(__always)
+    func taps(_ row: (UnsafePointer<Int8>, UnsafePointer<Int8>, Int32), _ ox: Int) -> BilinearTaps {
+        let (sx, x0, x1) = interpolationPoints(Int32(ox), scaleW, Int32(xs.width))
+        let one = Self.one, dy = row.2, dx = sx &- x0 &* one
+        let c = xs.channels
+        return BilinearTaps(p00: row.0 + Int(x0) * c, p01: row.0 + Int(x1) * c, p10: row.1 + Int(x0) * c, p11: row.1 + Int(x1) * c,
+                            w00: (one &- dy) &* (one &- dx), w01: (one &- dy) &* dx, w10: dy &* (one &- dx), w11: dy &* dx)
+    }
+}
+
+struct BilinearTaps {
+    let p00: UnsafePointer<Int8>, p01: UnsafePointer<Int8>, p10: UnsafePointer<Int8>, p11: UnsafePointer<Int8>
+    let w00: Int32, w01: Int32, w10: Int32, w11: Int32
+
+    /// Channel c, rounded half away from zero (|sum| <= 128 * 2^20 fits int32).
+    @inline(__always)
+    func value(_ c: Int) -> Int32 {
+        let v = Int32(p00[c]) &* w00 &+ Int32(p01[c]) &* w01 &+ Int32(p10[c]) &* w10 &+ Int32(p11[c]) &* w11
+        return (v &+ (v > 0 ? Int32(1 << 19) : -Int32(1 << 19))) / Int32(1 << 20)
+    }
+}
+
+/// Bilinear resize with half-pixel centres in TFLite's integer form (`BilinearGrid`).
 public func resizeBilinearInt8(_ x: UnsafePointer<Int8>, _ xs: Shape3, _ y: UnsafeMutablePointer<Int8>, _ ys: Shape3) {
-    let channels = xs.channels
-    let one: Int32 = 1 << 10
-    let scaleH = (one * Int32(xs.height) + Int32(ys.height) / 2) / Int32(ys.height)
-    let scaleW = (one * Int32(xs.width) + Int32(ys.width) / 2) / Int32(ys.width)
+    let grid = BilinearGrid(xs, ys)
     var out = y
     for oy in 0..<ys.height {
-        let (sy, y0, y1) = interpolationPoints(Int32(oy), scaleH, Int32(xs.height))
-        let dy = sy &- y0 &* one
+        let row = grid.row(x, oy)
         for ox in 0..<ys.width {
-            let (sx, x0, x1) = interpolationPoints(Int32(ox), scaleW, Int32(xs.width))
-            let dx = sx &- x0 &* one
-            let w00 = (one &- dy) &* (one &- dx), w01 = (one &- dy) &* dx
-            let w10 = dy &* (one &- dx), w11 = dy &* dx
-            let p00 = x + (Int(y0) * xs.width + Int(x0)) * channels, p01 = x + (Int(y0) * xs.width + Int(x1)) * channels
-            let p10 = x + (Int(y1) * xs.width + Int(x0)) * channels, p11 = x + (Int(y1) * xs.width + Int(x1)) * channels
-            for c in 0..<channels {
-                // |value| <= 128 * 2^20 fits int32.
-                let v = Int32(p00[c]) &* w00 &+ Int32(p01[c]) &* w01 &+ Int32(p10[c]) &* w10 &+ Int32(p11[c]) &* w11
-                let rounded = (v &+ (v > 0 ? Int32(1 << 19) : -Int32(1 << 19))) / Int32(1 << 20)
-                out[c] = Int8(truncatingIfNeeded: rounded)
-            }
-            out += channels
+            let t = grid.taps(row, ox)
+            for c in 0..<xs.channels { out[c] = Int8(truncatingIfNeeded: t.value(c)) }
+            out += xs.channels
         }
     }
 }
@@ -90,28 +119,17 @@ public func resizeBilinearInt8(_ x: UnsafePointer<Int8>, _ xs: Shape3, _ y: Unsa
 /// `resizeBilinearInt8` followed by `argMaxChannels` in one pass: the same int8 values per
 /// pixel, compared as they are computed; the resized logits are never stored.
 public func resizeBilinearArgMax(_ x: UnsafePointer<Int8>, _ xs: Shape3, _ y: UnsafeMutablePointer<UInt8>, _ ys: Shape3) {
-    let channels = xs.channels
-    let one: Int32 = 1 << 10
-    let scaleH = (one * Int32(xs.height) + Int32(ys.height) / 2) / Int32(ys.height)
-    let scaleW = (one * Int32(xs.width) + Int32(ys.width) / 2) / Int32(ys.width)
+    let grid = BilinearGrid(xs, ys)
     var out = y
     for oy in 0..<ys.height {
-        let (sy, y0, y1) = interpolationPoints(Int32(oy), scaleH, Int32(xs.height))
-        let dy = sy &- y0 &* one
-        let row0 = x + Int(y0) * xs.width * channels, row1 = x + Int(y1) * xs.width * channels
+        let row = grid.row(x, oy)
         for ox in 0..<ys.width {
-            let (sx, x0, x1) = interpolationPoints(Int32(ox), scaleW, Int32(xs.width))
-            let dx = sx &- x0 &* one
-            let w00 = (one &- dy) &* (one &- dx), w01 = (one &- dy) &* dx
-            let w10 = dy &* (one &- dx), w11 = dy &* dx
-            let p00 = row0 + Int(x0) * channels, p01 = row0 + Int(x1) * channels
-            let p10 = row1 + Int(x0) * channels, p11 = row1 + Int(x1) * channels
+            let t = grid.taps(row, ox)
             var best: Int32 = -129, index = 0
-            for c in 0..<channels {
-                let v = Int32(p00[c]) &* w00 &+ Int32(p01[c]) &* w01 &+ Int32(p10[c]) &* w10 &+ Int32(p11[c]) &* w11
-                let rounded = (v &+ (v > 0 ? Int32(1 << 19) : -Int32(1 << 19))) / Int32(1 << 20)
-                if rounded > best {
-                    best = rounded
+            for c in 0..<xs.channels {
+                let v = t.value(c)
+                if v > best {
+                    best = v
                     index = c
                 }
             }

@@ -1,0 +1,25 @@
+import HardEngine
+import HardModels
+
+/// One forward pass of `model` on a zero (1, 3, H, W) input in eval mode with its batch
+/// norms folded (irreversible), every op recorded through `GraphTrace`: what the ONNX
+/// exporter and the int8 quantizer both read.
+struct InferenceTrace {
+    let input: Tensor
+    let output: Tensor
+    let events: [GraphEvent]
+
+    init(_ model: HARDNetwork, height: Int, width: Int) {
+        model.eval()
+        model.foldBatchNorms()
+        var events: [GraphEvent] = []
+        let x = Tensor.zeros([1, 3, height, width])
+        output = withNoGrad {
+            GraphTrace.recorder = { events.append($0) }
+            defer { GraphTrace.recorder = nil }
+            return model(x)
+        }
+        input = x
+        self.events = events
+    }
+}
