@@ -60,12 +60,25 @@ public func planArena(_ model: MicroModel) -> ArenaPlan {
     return ArenaPlan(offsets: offsets, tensorBytes: high, scratchBytes: scratch, firstUse: first, lastUse: last)
 }
 
-/// Kernel scratch of one op: `denseScratchBytes` for a dense convolution; others need none.
+/// Kernel scratch of one op. The fused upsample + argmax: its row blend. A convolution: the `BoundedRequantizer` table (16-byte aligned),
+/// then `denseScratchBytes` for a dense one. Other ops need none.
 func scratchBytes(_ model: MicroModel, _ op: Int) -> Int {
+    if model.fusedUpsampleArgMax && op == model.opWords.count - 2 {
+        let (ins, out) = model.tensorsOf(op)
+        let x = model.tensors[ins[0]], y = model.tensors[out]
+        return 4 * resizeArgMaxScratchWords(Shape3(x.height, x.width, x.channels), Shape3(y.height, y.width, y.channels))
+    }
     guard model.opCode(op) == .conv else { return 0 }
     let x = model.tensors[model.operand(op, 0)]
+    let table = requantizationTableBytes(model, op)
     let kh = model.operand(op, 2), kw = model.operand(op, 3)
-    if model.operand(op, 10) == 1 { return 0 }
-    return denseScratchBytes(kernelH: kh, kernelW: kw, inputChannels: x.channels,
-                             padH: model.operand(op, 6), padW: model.operand(op, 7))
+    if model.operand(op, 10) == 1 { return table }
+    return table + denseScratchBytes(kernelH: kh, kernelW: kw, inputChannels: x.channels,
+                                     padH: model.operand(op, 6), padW: model.operand(op, 7))
+}
+
+/// The requantization table's share of a convolution's scratch (0 when it uses the exact rules).
+func requantizationTableBytes(_ model: MicroModel, _ op: Int) -> Int {
+    guard model.boundedRequantization[op] else { return 0 }
+    return alignUp(BoundedRequantizer.tableBytes(channels: model.tensors[model.tensorsOf(op).output].channels), 16)
 }

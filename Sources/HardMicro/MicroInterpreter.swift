@@ -68,16 +68,34 @@ public struct MicroInterpreter {
                                  strideH: model.operand(op, 4), strideW: model.operand(op, 5),
                                  padH: model.operand(op, 6), padW: model.operand(op, 7),
                                  dilationH: model.operand(op, 8), dilationW: model.operand(op, 9))
-            let rq = Requantization(mantissas: data(op, 16, Int32.self), shifts: data(op, 17, Int32.self),
-                                    outputZeroPoint: model.tensors[out].zeroPoint,
-                                    activationMin: signed(op, 11), activationMax: signed(op, 12))
-            if model.operand(op, 10) == 1 {
-                convolveDepthwise(input: x, xs, inputZeroPoint: zpIn, output: y, ys, geometry: g,
-                                  weights: data(op, 13, Int8.self), bias: data(op, 14, Int32.self), requantization: rq)
+            let mantissas = data(op, 16, Int32.self), shifts = data(op, 17, Int32.self)
+            let zpOut = model.tensors[out].zeroPoint, lo = signed(op, 11), hi = signed(op, 12)
+            let weights = data(op, 13, Int8.self)
+            let depthwise = model.operand(op, 10) == 1
+            if model.boundedRequantization[op] {
+                let table = scratch.assumingMemoryBound(to: Int32.self)
+                BoundedRequantizer.prepare(shifts: shifts, channels: ys.channels, into: table)
+                let rq = BoundedRequantizer(mantissas: mantissas, table: table, outputZeroPoint: zpOut,
+                                            activationMin: lo, activationMax: hi)
+                let rest = (scratch + requantizationTableBytes(model, op)).assumingMemoryBound(to: Int8.self)
+                if depthwise {
+                    convolveDepthwise(input: x, xs, inputZeroPoint: zpIn, output: y, ys, geometry: g,
+                                      weights: weights, bias: data(op, 14, Int32.self), requantizer: rq)
+                } else {
+                    convolveDense(input: x, xs, inputZeroPoint: zpIn, output: y, ys, geometry: g,
+                                  weights: weights, foldedBias: data(op, 15, Int32.self), requantizer: rq, scratch: rest)
+                }
             } else {
-                convolveDense(input: x, xs, inputZeroPoint: zpIn, output: y, ys, geometry: g,
-                              weights: data(op, 13, Int8.self), foldedBias: data(op, 15, Int32.self), requantization: rq,
-                              scratch: scratch.assumingMemoryBound(to: Int8.self))
+                let rq = ExactRequantizer(mantissas: mantissas, shifts: shifts, outputZeroPoint: zpOut,
+                                          activationMin: lo, activationMax: hi)
+                let rest = scratch.assumingMemoryBound(to: Int8.self)
+                if depthwise {
+                    convolveDepthwise(input: x, xs, inputZeroPoint: zpIn, output: y, ys, geometry: g,
+                                      weights: weights, bias: data(op, 14, Int32.self), requantizer: rq)
+                } else {
+                    convolveDense(input: x, xs, inputZeroPoint: zpIn, output: y, ys, geometry: g,
+                                  weights: weights, foldedBias: data(op, 15, Int32.self), requantizer: rq, scratch: rest)
+                }
             }
         case .add:
             let p = AddParameters(leftShift: signed(op, 3), input1: multiplier(op, 4), input1ZeroPoint: zpIn,
@@ -102,7 +120,7 @@ public struct MicroInterpreter {
             globalPoolInt8(x, xs, y, zeroPoint: zpIn, maximum: code == .globalMaxPool)
         case .resizeBilinear:
             if model.fusedUpsampleArgMax && op == model.opWords.count - 2 {
-                resizeBilinearArgMax(x, xs, output, ys)
+                resizeBilinearArgMax(x, xs, output, ys, scratch: scratch.assumingMemoryBound(to: Int32.self))
             } else {
                 resizeBilinearInt8(x, xs, y, ys)
             }

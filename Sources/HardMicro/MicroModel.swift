@@ -29,6 +29,10 @@ public struct MicroModel {
     /// interpreter then runs both as one kernel and the full-size logits never exist (at
     /// 64x64 with 11 classes they would be 45 kB of arena).
     public private(set) var fusedUpsampleArgMax = false
+    /// Per op: a convolution whose accumulators are provably below 2^30 in magnitude and whose
+    /// multipliers are all below 1/2, so `BoundedRequantizer` gives TFLite's integers (false
+    /// for every other op). Decided once here from the weights and biases.
+    public private(set) var boundedRequantization: [Bool] = []
 
     /// Validates `blob` (magic, version, size, CRC-32, tables, every op's operands and shapes).
     public init(blob: UnsafeRawBufferPointer) throws(MicroError) {
@@ -85,6 +89,7 @@ public struct MicroModel {
         for i in 0..<opCount { decoded.append(decodeTensors(i)) }
         for i in 0..<opCount { try validateOp(i) }
         try validateDataFlow()
+        for i in 0..<opCount { boundedRequantization.append(accumulatorsBounded(i)) }
         if opCount >= 2, opCode(opCount - 1) == .argMax, opCode(opCount - 2) == .resizeBilinear {
             let resized = decoded[opCount - 2].output
             var readers = 0
@@ -237,6 +242,36 @@ public struct MicroModel {
                   o.channels == x.channels else { throw .shapeMismatch }
             try checkArray(op, 2, bytes: 256 * x.channels, alignment: 1)
         }
+    }
+
+    /// For a validated conv: every shift <= -1 and, per output channel, the largest possible
+    /// |accumulator| below 2^30. The dense kernel sums folded bias + w * x over raw inputs
+    /// (|x| <= 128, padded taps hold the zero point); the depthwise kernel sums bias +
+    /// w * (x - zp) over in-bounds taps.
+    private func accumulatorsBounded(_ op: Int) -> Bool {
+        guard opCode(op) == .conv else { return false }
+        let (ins, out) = tensorsOf(op)
+        let cout = tensors[out].channels, zp = Int64(tensors[ins[0]].zeroPoint)
+        let depthwise = operand(op, 10) == 1
+        let kernel = operand(op, 2) * operand(op, 3)
+        let row = depthwise ? kernel : denseRowBytes(kernelH: operand(op, 2), kernelW: operand(op, 3),
+                                                      inputChannels: tensors[ins[0]].channels)
+        let weights = (base + operand(op, 13)).assumingMemoryBound(to: Int8.self)
+        let biases = base + operand(op, depthwise ? 14 : 15), shifts = base + operand(op, 17)
+        let largestInput: Int64 = depthwise ? max(128 + zp, 127 - zp) : 128
+        for c in 0..<cout {
+            guard Int32(bitPattern: UInt32(littleEndian: shifts.load(fromByteOffset: 4 * c, as: UInt32.self))) <= -1 else {
+                return false
+            }
+            var sum: Int64 = 0
+            for k in 0..<row {
+                let w = Int64(depthwise ? weights[k * cout + c] : weights[c * row + k])
+                sum += w < 0 ? -w : w
+            }
+            let bias = Int64(Int32(bitPattern: UInt32(littleEndian: biases.load(fromByteOffset: 4 * c, as: UInt32.self))))
+            guard (bias < 0 ? -bias : bias) + largestInput * sum < 1 << 30 else { return false }
+        }
+        return true
     }
 
     private func checkActivationRange(_ op: Int, _ k: Int) throws(MicroError) {

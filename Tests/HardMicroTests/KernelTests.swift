@@ -77,26 +77,38 @@ final class KernelTests: XCTestCase {
             } }
         }
         let ys = Shape3(oh, ow, cout)
-        var out = [Int8](repeating: 0, count: ys.count)
         let geometry = ConvGeometry(kernelH: kernel, kernelW: kernel, strideH: stride, strideW: stride, padH: padding,
                                     padW: padding, dilationH: dilation, dilationW: dilation)
         XCTAssertEqual(geometry.outputSize(h, w).0, oh)
         let mantissas = multipliers.map(\.mantissa), shifts = multipliers.map(\.shift)
         var scratch = [Int8](repeating: 0, count: 6 * row + 8 * kernel * kernel)
-        mantissas.withUnsafeBufferPointer { m in shifts.withUnsafeBufferPointer { s in
-            let rq = Requantization(mantissas: m.baseAddress!, shifts: s.baseAddress!, outputZeroPoint: qOut.zeroPoint,
-                                    activationMin: amin, activationMax: amax)
+        func run<R: ChannelRequantizer>(_ rq: R) -> [Int8] {
+            var out = [Int8](repeating: 0, count: ys.count)
             scratch.withUnsafeMutableBytes { sp in
                 if depthwise {
                     convolveDepthwise(input: x, xs, inputZeroPoint: qIn.zeroPoint, output: &out, ys, geometry: geometry,
-                                      weights: weights, bias: bias, requantization: rq)
+                                      weights: weights, bias: bias, requantizer: rq)
                 } else {
                     convolveDense(input: x, xs, inputZeroPoint: qIn.zeroPoint, output: &out, ys, geometry: geometry,
-                                  weights: weights, foldedBias: folded, requantization: rq,
+                                  weights: weights, foldedBias: folded, requantizer: rq,
                                   scratch: sp.baseAddress!.assumingMemoryBound(to: Int8.self))
                 }
             }
+            return out
+        }
+        let out = mantissas.withUnsafeBufferPointer { m in shifts.withUnsafeBufferPointer { s in
+            run(ExactRequantizer(mantissas: m.baseAddress!, shifts: s.baseAddress!, outputZeroPoint: qOut.zeroPoint,
+                                 activationMin: amin, activationMax: amax))
         } }
+        // The bounded requantizer (these small layers always qualify) gives the same integers.
+        XCTAssertTrue(shifts.allSatisfy { $0 <= -1 }, what)
+        var table = [Int32](repeating: 0, count: 2 * cout)
+        BoundedRequantizer.prepare(shifts: shifts, channels: cout, into: &table)
+        let bounded = mantissas.withUnsafeBufferPointer { m in table.withUnsafeBufferPointer { t in
+            run(BoundedRequantizer(mantissas: m.baseAddress!, table: t.baseAddress!, outputZeroPoint: qOut.zeroPoint,
+                                   activationMin: amin, activationMax: amax))
+        } }
+        XCTAssertEqual(bounded, out, "\(what): bounded requantization differs from the exact rules")
         assertWithinOneStep(out, ys, reference, qOut, what)
     }
 
@@ -194,14 +206,19 @@ final class KernelTests: XCTestCase {
 
     func testFusedUpsampleArgMaxEqualsResizeThenArgMax() {
         let q = ActivationQuantization(range: -3, 5)
-        for (xs, oh, ow) in [(Shape3(8, 8, 11), 64, 64), (Shape3(3, 5, 4), 10, 7)] {
-            let (x, _) = randomInput(xs, q)
+        // The last case keeps logits in [-2, 2]: most pixels then have rounded ties, where the
+        // first class must win exactly as in the unfused pair.
+        for (xs, oh, ow, narrow) in [(Shape3(8, 8, 11), 64, 64, false), (Shape3(3, 5, 4), 10, 7, false),
+                                     (Shape3(4, 6, 5), 29, 37, true)] {
+            var (x, _) = randomInput(xs, q)
+            if narrow { x = x.map { $0 % 3 } }
             let ys = Shape3(oh, ow, xs.channels)
             var resized = [Int8](repeating: 0, count: ys.count)
             resizeBilinearInt8(x, xs, &resized, ys)
             var expected = [UInt8](repeating: 0, count: oh * ow), fused = expected
             argMaxChannels(resized, &expected, pixels: oh * ow, channels: xs.channels)
-            resizeBilinearArgMax(x, xs, &fused, ys)
+            var scratch = [Int32](repeating: 0, count: resizeArgMaxScratchWords(xs, ys))
+            resizeBilinearArgMax(x, xs, &fused, ys, scratch: &scratch)
             XCTAssertEqual(fused, expected)
         }
     }

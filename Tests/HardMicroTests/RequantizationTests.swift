@@ -94,4 +94,36 @@ final class RequantizationTests: XCTestCase {
             XCTAssertEqual(requantize(acc, mantissa, shift, zp, lo, hi), expected, "acc \(acc) M \(mantissa) shift \(shift)")
         }
     }
+
+    /// The bounded requantizer equals the reference rules over its whole domain (|acc| < 2^30,
+    /// shift <= -1), ties and the domain's edges included.
+    func testBoundedRequantizerEqualsTheReferenceRules() {
+        var rng = SeededGenerator(seed: 9)
+        var cases: [(Int32, Int32, Int32)] = []
+        for shift in Int32(-31)...(-1) {
+            let edges: [Int32] = [0, 1, -1, (1 << 30) - 1, -(1 << 30) + 1, 1 << 29, -(1 << 29)]
+            for acc in edges {
+                cases.append((acc, 1 << 30, shift)); cases.append((acc, Int32.max, shift))
+            }
+        }
+        for _ in 0..<50_000 {
+            let acc = Int32.random(in: -(1 << 30) + 1...(1 << 30) - 1, using: &rng) >> Int32.random(in: 0...24, using: &rng)
+            cases.append((acc, Int32.random(in: (1 << 30)...Int32.max, using: &rng), Int32.random(in: -31...(-1), using: &rng)))
+        }
+        // Exact ties of the final rounding: acc * M / 2^31 lands on a half for M = 2^30 (1/2).
+        for r in Int32(1)...12 { for k in Int32(-40)...40 { cases.append(((2 * k + 1) << r, 1 << 30, -r)) } }
+        var mantissas = [Int32](repeating: 0, count: 1), shifts = [Int32](repeating: 0, count: 1)
+        var table = [Int32](repeating: 0, count: 2)
+        for (acc, mantissa, shift) in cases {
+            mantissas[0] = mantissa; shifts[0] = shift
+            BoundedRequantizer.prepare(shifts: shifts, channels: 1, into: &table)
+            let got = mantissas.withUnsafeBufferPointer { m in table.withUnsafeBufferPointer { t in
+                BoundedRequantizer(mantissas: m.baseAddress!, table: t.baseAddress!, outputZeroPoint: 3,
+                                   activationMin: -128, activationMax: 127)(acc, 0)
+            } }
+            let expected = clampToInt8(multiplyByQuantizedMultiplier(acc, mantissa, shift) &+ 3, -128, 127)
+            XCTAssertEqual(got, expected, "acc \(acc) M \(mantissa) shift \(shift)")
+            if got != expected { return }
+        }
+    }
 }

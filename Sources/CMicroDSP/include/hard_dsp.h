@@ -89,4 +89,17 @@ static inline int32_t hard_rounding_high_mul(int32_t a, int32_t b) {
     return (int32_t)(((int64_t)a * (int64_t)b + (1LL << 30)) >> 31);
 }
 
+/* (a * b + 2^31) >> 32 on the 64-bit product (SMMULR). With |a| < 2^31 / 2 this is gemmlowp's
+ * rounding doubling high multiply of (a / 2, b): the kernels call it with a = 2 * acc when
+ * the model guarantees |acc| < 2^30 (`MicroModel.boundedRequantization`). */
+static inline int32_t hard_smmulr(int32_t a, int32_t b) {
+#if HARD_DSP_NATIVE
+    int32_t r;
+    __asm__("smmulr %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+    return r;
+#else
+    return (int32_t)(((int64_t)a * (int64_t)b + (1LL << 31)) >> 32);
+#endif
+}
+
 #endif /* HARD_DSP_H */

@@ -36,26 +36,6 @@ public struct ConvGeometry: Equatable {
     }
 }
 
-/// Per-output-channel requantization and the activation's clamp bounds.
-public struct Requantization {
-    public var mantissas: UnsafePointer<Int32>
-    public var shifts: UnsafePointer<Int32>
-    public var outputZeroPoint: Int32
-    public var activationMin: Int32
-    public var activationMax: Int32
-
-    public init(mantissas: UnsafePointer<Int32>, shifts: UnsafePointer<Int32>, outputZeroPoint: Int32,
-                activationMin: Int32, activationMax: Int32) {
-        self.mantissas = mantissas; self.shifts = shifts; self.outputZeroPoint = outputZeroPoint
-        self.activationMin = activationMin; self.activationMax = activationMax
-    }
-
-    @inline(__always)
-    func apply(_ acc: Int32, _ c: Int) -> Int8 {
-        requantize(acc, mantissas[c], shifts[c], outputZeroPoint, activationMin, activationMax)
-    }
-}
-
 /// Bytes of one dense weight row (and im2col column): kh * kw * Cin rounded up to 4, so the
 /// dot products can read whole words. The padding weights are zero.
 @inline(__always)
@@ -72,10 +52,11 @@ public func denseRowBytes(kernelH: Int, kernelW: Int, inputChannels: Int) -> Int
 /// (x0, x2, x1, x3 per word), interleaved per four channels as [a02, a13, b02, b13]; then per
 /// four channels one weight word per output channel is split into halfword pairs (SXTB16) and
 /// eight SMLADs make 16 multiply-accumulates.
-public func convolveDense(input x: UnsafePointer<Int8>, _ xs: Shape3, inputZeroPoint zp: Int32,
-                          output y: UnsafeMutablePointer<Int8>, _ ys: Shape3, geometry g: ConvGeometry,
-                          weights: UnsafePointer<Int8>, foldedBias: UnsafePointer<Int32>,
-                          requantization rq: Requantization, scratch: UnsafeMutablePointer<Int8>) {
+public func convolveDense<R: ChannelRequantizer>(
+    input x: UnsafePointer<Int8>, _ xs: Shape3, inputZeroPoint zp: Int32,
+    output y: UnsafeMutablePointer<Int8>, _ ys: Shape3, geometry g: ConvGeometry,
+    weights: UnsafePointer<Int8>, foldedBias: UnsafePointer<Int32>,
+    requantizer rq: R, scratch: UnsafeMutablePointer<Int8>) {
     let cin = xs.channels, cout = ys.channels
     let row = denseRowBytes(kernelH: g.kernelH, kernelW: g.kernelW, inputChannels: cin)
     let direct = g.kernelH == 1 && g.kernelW == 1 && g.padH == 0 && g.padW == 0 && cin == row
@@ -88,8 +69,6 @@ public func convolveDense(input x: UnsafePointer<Int8>, _ xs: Shape3, inputZeroP
         // The padding bytes of both columns stay zero (their weights are zero too).
         columns.update(repeating: 0, count: 2 * row)
     }
-    let mantissas = rq.mantissas, shifts = rq.shifts
-    let zpOut = rq.outputZeroPoint, lo = rq.activationMin, hi = rq.activationMax
 
     /// The input column of output position p: in place for a 1x1 kernel, else im2col'd into
     /// `dst` with padded taps holding the input zero point.
@@ -153,11 +132,11 @@ public func convolveDense(input x: UnsafePointer<Int8>, _ xs: Shape3, inputZeroP
                 v += 4
                 w += 4
             }
-            outA[c] = requantize(s00, mantissas[c], shifts[c], zpOut, lo, hi)
-            if second { outB[c] = requantize(s01, mantissas[c], shifts[c], zpOut, lo, hi) }
+            outA[c] = rq(s00, c)
+            if second { outB[c] = rq(s01, c) }
             if pair {
-                outA[c + 1] = requantize(s10, mantissas[c + 1], shifts[c + 1], zpOut, lo, hi)
-                if second { outB[c + 1] = requantize(s11, mantissas[c + 1], shifts[c + 1], zpOut, lo, hi) }
+                outA[c + 1] = rq(s10, c + 1)
+                if second { outB[c + 1] = rq(s11, c + 1) }
             }
             c += 2
         }
@@ -181,15 +160,13 @@ public func denseScratchBytes(kernelH: Int, kernelW: Int, inputChannels: Int, pa
 /// position. Four channels per step: one word of inputs and one of weights, split into
 /// halfwords, the zero point subtracted two at a time (SSUB16), and four multiply-accumulates
 /// (SMLABB/SMLATT).
-public func convolveDepthwise(input x: UnsafePointer<Int8>, _ xs: Shape3, inputZeroPoint zp: Int32,
-                              output y: UnsafeMutablePointer<Int8>, _ ys: Shape3, geometry g: ConvGeometry,
-                              weights: UnsafePointer<Int8>, bias: UnsafePointer<Int32>,
-                              requantization rq: Requantization) {
+public func convolveDepthwise<R: ChannelRequantizer>(
+    input x: UnsafePointer<Int8>, _ xs: Shape3, inputZeroPoint zp: Int32,
+    output y: UnsafeMutablePointer<Int8>, _ ys: Shape3, geometry g: ConvGeometry,
+    weights: UnsafePointer<Int8>, bias: UnsafePointer<Int32>, requantizer rq: R) {
     let channels = xs.channels
     let zeroPair = UInt32(UInt16(truncatingIfNeeded: zp)) &* 0x0001_0001
     let vectorChannels = channels & ~3
-    let mantissas = rq.mantissas, shifts = rq.shifts
-    let zpOut = rq.outputZeroPoint, lo = rq.activationMin, hi = rq.activationMax
     /// The taps k with 0 <= o * stride - pad + k * dilation < size.
     @inline(__always)
     func validTaps(_ o: Int, _ stride: Int, _ pad: Int, _ dilation: Int, _ kernel: Int, _ size: Int) -> (Int, Int) {
@@ -230,10 +207,10 @@ public func convolveDepthwise(input x: UnsafePointer<Int8>, _ xs: Shape3, inputZ
                     xr += rowStep
                     wr += wRowStep
                 }
-                out[c] = requantize(a0, mantissas[c], shifts[c], zpOut, lo, hi)
-                out[c + 1] = requantize(a1, mantissas[c + 1], shifts[c + 1], zpOut, lo, hi)
-                out[c + 2] = requantize(a2, mantissas[c + 2], shifts[c + 2], zpOut, lo, hi)
-                out[c + 3] = requantize(a3, mantissas[c + 3], shifts[c + 3], zpOut, lo, hi)
+                out[c] = rq(a0, c)
+                out[c + 1] = rq(a1, c + 1)
+                out[c + 2] = rq(a2, c + 2)
+                out[c + 3] = rq(a3, c + 3)
                 c += 4
             }
             while c < channels {
@@ -249,7 +226,7 @@ public func convolveDepthwise(input x: UnsafePointer<Int8>, _ xs: Shape3, inputZ
                     xr += rowStep
                     wr += wRowStep
                 }
-                out[c] = requantize(a, mantissas[c], shifts[c], zpOut, lo, hi)
+                out[c] = rq(a, c)
                 c += 1
             }
             out += channels

@@ -118,18 +118,42 @@ public func resizeBilinearInt8(_ x: UnsafePointer<Int8>, _ xs: Shape3, _ y: Unsa
 
 /// `resizeBilinearInt8` followed by `argMaxChannels` in one pass: the same int8 values per
 /// pixel, compared as they are computed; the resized logits are never stored.
-public func resizeBilinearArgMax(_ x: UnsafePointer<Int8>, _ xs: Shape3, _ y: UnsafeMutablePointer<UInt8>, _ ys: Shape3) {
+///
+/// Separable, and still exact: TFLite sums p00 w00 + p01 w01 + p10 w10 + p11 w11 with
+/// w = wy * wx and rounds once, which equals wx-blending the per-row blends
+/// (1024 - dy) p0 + dy p1 (integers below 2^27, nothing rounded in between). Per output row
+/// the source columns are blended once (`xs.width` x C values in `scratch`); per output pixel
+/// each class then costs one multiply-add, the rounding and the comparison.
+/// scratch: `resizeArgMaxScratchWords` Int32.
+public func resizeBilinearArgMax(_ x: UnsafePointer<Int8>, _ xs: Shape3, _ y: UnsafeMutablePointer<UInt8>, _ ys: Shape3,
+                                 scratch: UnsafeMutablePointer<Int32>) {
     let grid = BilinearGrid(xs, ys)
+    let channels = xs.channels, one = BilinearGrid.one
+    let blended = scratch                                  // [xs.width][C]: the row blend
+    let columns = scratch + xs.width * channels            // [ys.width]: x0 * C, x1 * C, dx
+    for ox in 0..<ys.width {
+        let (sx, x0, x1) = interpolationPoints(Int32(ox), grid.scaleW, Int32(xs.width))
+        columns[3 * ox] = x0 &* Int32(channels)
+        columns[3 * ox + 1] = x1 &* Int32(channels)
+        columns[3 * ox + 2] = sx &- x0 &* one
+    }
     var out = y
     for oy in 0..<ys.height {
-        let row = grid.row(x, oy)
+        let (row0, row1, dy) = grid.row(x, oy)
+        let w0 = one &- dy
+        for i in 0..<(xs.width * channels) {
+            blended[i] = Int32(row0[i]) &* w0 &+ Int32(row1[i]) &* dy
+        }
         for ox in 0..<ys.width {
-            let t = grid.taps(row, ox)
+            let a = blended + Int(columns[3 * ox]), b = blended + Int(columns[3 * ox + 1])
+            let dx = columns[3 * ox + 2]
             var best: Int32 = -129, index = 0
-            for c in 0..<xs.channels {
-                let v = t.value(c)
-                if v > best {
-                    best = v
+            for c in 0..<channels {
+                // (1024 - dx) a + dx b, then / 2^20 rounded half away from zero.
+                let v = (a[c] &<< 10) &+ dx &* (b[c] &- a[c])
+                let rounded = (v &+ (1 << 19) &+ (v &>> 31)) &>> 20
+                if rounded > best {
+                    best = rounded
                     index = c
                 }
             }
@@ -138,6 +162,9 @@ public func resizeBilinearArgMax(_ x: UnsafePointer<Int8>, _ xs: Shape3, _ y: Un
         }
     }
 }
+
+/// Int32 words of `resizeBilinearArgMax`'s scratch.
+public func resizeArgMaxScratchWords(_ xs: Shape3, _ ys: Shape3) -> Int { xs.width * xs.channels + 3 * ys.width }
 
 /// Source coordinate (10-bit fixed point) of output index `i`, and its two neighbours.
 @inline(__always)

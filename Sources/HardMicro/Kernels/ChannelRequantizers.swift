@@ -1,0 +1,72 @@
+import CMicroDSP
+
+// Requantization of a convolution's int32 accumulators to int8 outputs, one multiplier per
+// output channel. The kernels are generic over the strategy (specialised at compile time,
+// no existential on the microcontroller); both strategies give the same integers as TFLite.
+
+/// acc of output channel c -> int8 output (multiplier, output zero point, activation clamp).
+public protocol ChannelRequantizer {
+    func callAsFunction(_ acc: Int32, _ channel: Int) -> Int8
+}
+
+/// TFLite's double-rounding rules for any accumulator and any shift (`requantize`).
+public struct ExactRequantizer: ChannelRequantizer {
+    public var mantissas: UnsafePointer<Int32>
+    public var shifts: UnsafePointer<Int32>
+    public var outputZeroPoint: Int32
+    public var activationMin: Int32
+    public var activationMax: Int32
+
+    public init(mantissas: UnsafePointer<Int32>, shifts: UnsafePointer<Int32>, outputZeroPoint: Int32,
+                activationMin: Int32, activationMax: Int32) {
+        self.mantissas = mantissas; self.shifts = shifts; self.outputZeroPoint = outputZeroPoint
+        self.activationMin = activationMin; self.activationMax = activationMax
+    }
+
+    @inline(__always)
+    public func callAsFunction(_ acc: Int32, _ c: Int) -> Int8 {
+        requantize(acc, mantissas[c], shifts[c], outputZeroPoint, activationMin, activationMax)
+    }
+}
+
+/// The same integers as `ExactRequantizer` in about a third of the instructions, for an op
+/// whose accumulators are provably below 2^30 in magnitude and whose multipliers are all
+/// below 1/2 (shift <= -1); `MicroModel.boundedRequantization` decides, once per blob. Then
+///   SaturatingRoundingDoublingHighMul(acc, m) = SMMULR(2 acc, m)   (no saturation possible)
+///   RoundingDivideByPOT(h, r)                = (h + 2^(r-1) + (h >> 31)) >> r   (r >= 1)
+/// the second because adding h >> 31 (-1 for negative h) turns "round half up" into "round
+/// half away from zero"; |h| <= |acc| < 2^30, so nothing overflows.
+public struct BoundedRequantizer: ChannelRequantizer {
+    public var mantissas: UnsafePointer<Int32>
+    /// [right shift r, nudge 2^(r-1)] per channel (`prepare`), so a channel costs two loads.
+    public var table: UnsafePointer<Int32>
+    public var outputZeroPoint: Int32
+    public var activationMin: Int32
+    public var activationMax: Int32
+
+    public init(mantissas: UnsafePointer<Int32>, table: UnsafePointer<Int32>, outputZeroPoint: Int32,
+                activationMin: Int32, activationMax: Int32) {
+        self.mantissas = mantissas; self.table = table; self.outputZeroPoint = outputZeroPoint
+        self.activationMin = activationMin; self.activationMax = activationMax
+    }
+
+    /// Bytes of the table for `channels` channels.
+    public static func tableBytes(channels: Int) -> Int { 8 * channels }
+
+    /// Fills `table` from TFLite shifts (each <= -1).
+    public static func prepare(shifts: UnsafePointer<Int32>, channels: Int, into table: UnsafeMutablePointer<Int32>) {
+        for c in 0..<channels {
+            let r = 0 &- shifts[c]
+            table[2 * c] = r
+            table[2 * c + 1] = Int32(1) &<< (r &- 1)
+        }
+    }
+
+    @inline(__always)
+    public func callAsFunction(_ acc: Int32, _ c: Int) -> Int8 {
+        let r = table[2 * c], nudge = table[2 * c + 1]
+        let h = hard_smmulr(acc &<< 1, mantissas[c])
+        let v = ((h &+ (h &>> 31) &+ nudge) &>> r) &+ outputZeroPoint
+        return clampToInt8(v, activationMin, activationMax)
+    }
+}
