@@ -176,58 +176,76 @@ public func convolveDepthwise<R: ChannelRequantizer>(
         while k1 > k0 && start + (k1 - 1) * dilation >= size { k1 -= 1 }
         return (k0, k1)
     }
-    let rowStep = g.dilationH * xs.width * channels, colStep = g.dilationW * channels
+    let rowStep = g.dilationH &* xs.width &* channels, colStep = g.dilationW &* channels
+    let wRowStep = g.kernelW &* channels
+
+    /// All channels of one output position over `rows` x `cols` taps starting at `origin`
+    /// (input) and `wOrigin` (weights). Called with literal `cols` for the common widths, so
+    /// the tap row is unrolled and the loop counters vanish.
+    @inline(__always)
+    func position(_ out: UnsafeMutablePointer<Int8>, _ origin: UnsafePointer<Int8>, _ wOrigin: UnsafePointer<Int8>,
+                  rows: Int, cols: Int) {
+        var c = 0
+        while c < vectorChannels {
+            var a0 = bias[c], a1 = bias[c &+ 1], a2 = bias[c &+ 2], a3 = bias[c &+ 3]
+            var xr = origin + c, wr = wOrigin + c
+            var r = rows
+            while r > 0 {
+                var xp = xr, wp = wr
+                for _ in 0..<cols {
+                    let xw = hard_load4(xp), ww = hard_load4(wp)
+                    let xEven = hard_ssub16(hard_sxtb16(xw), zeroPair), xOdd = hard_ssub16(hard_sxtb16_odd(xw), zeroPair)
+                    let wEven = hard_sxtb16(ww), wOdd = hard_sxtb16_odd(ww)
+                    a0 = hard_smlabb(xEven, wEven, a0)
+                    a2 = hard_smlatt(xEven, wEven, a2)
+                    a1 = hard_smlabb(xOdd, wOdd, a1)
+                    a3 = hard_smlatt(xOdd, wOdd, a3)
+                    xp += colStep
+                    wp += channels
+                }
+                xr += rowStep
+                wr += wRowStep
+                r &-= 1
+            }
+            out[c] = rq(a0, c)
+            out[c &+ 1] = rq(a1, c &+ 1)
+            out[c &+ 2] = rq(a2, c &+ 2)
+            out[c &+ 3] = rq(a3, c &+ 3)
+            c &+= 4
+        }
+        while c < channels {
+            var a = bias[c]
+            var xr = origin + c, wr = wOrigin + c
+            for _ in 0..<rows {
+                var xp = xr, wp = wr
+                for _ in 0..<cols {
+                    a = a &+ Int32(wp.pointee) &* (Int32(xp.pointee) &- zp)
+                    xp += colStep
+                    wp += channels
+                }
+                xr += rowStep
+                wr += wRowStep
+            }
+            out[c] = rq(a, c)
+            c &+= 1
+        }
+    }
+
     var out = y
     for oy in 0..<ys.height {
         let (ky0, ky1) = validTaps(oy, g.strideH, g.padH, g.dilationH, g.kernelH, xs.height)
+        let rowOrigin = x + ((oy &* g.strideH &- g.padH &+ ky0 &* g.dilationH) &* xs.width) &* channels
         for ox in 0..<ys.width {
             let (kx0, kx1) = validTaps(ox, g.strideW, g.padW, g.dilationW, g.kernelW, xs.width)
             // Input of the first valid tap, and its weights.
-            let origin = x + ((oy * g.strideH - g.padH + ky0 * g.dilationH) * xs.width
-                              + (ox * g.strideW - g.padW + kx0 * g.dilationW)) * channels
-            let wOrigin = weights + (ky0 * g.kernelW + kx0) * channels
-            let wRowStep = g.kernelW * channels
-            var c = 0
-            while c < vectorChannels {
-                var a0 = bias[c], a1 = bias[c + 1], a2 = bias[c + 2], a3 = bias[c + 3]
-                var xr = origin + c, wr = wOrigin + c
-                for _ in ky0..<ky1 {
-                    var xp = xr, wp = wr
-                    for _ in kx0..<kx1 {
-                        let xw = hard_load4(xp), ww = hard_load4(wp)
-                        let xEven = hard_ssub16(hard_sxtb16(xw), zeroPair), xOdd = hard_ssub16(hard_sxtb16_odd(xw), zeroPair)
-                        let wEven = hard_sxtb16(ww), wOdd = hard_sxtb16_odd(ww)
-                        a0 = hard_smlabb(xEven, wEven, a0)
-                        a2 = hard_smlatt(xEven, wEven, a2)
-                        a1 = hard_smlabb(xOdd, wOdd, a1)
-                        a3 = hard_smlatt(xOdd, wOdd, a3)
-                        xp += colStep
-                        wp += channels
-                    }
-                    xr += rowStep
-                    wr += wRowStep
-                }
-                out[c] = rq(a0, c)
-                out[c + 1] = rq(a1, c + 1)
-                out[c + 2] = rq(a2, c + 2)
-                out[c + 3] = rq(a3, c + 3)
-                c += 4
-            }
-            while c < channels {
-                var a = bias[c]
-                var xr = origin + c, wr = wOrigin + c
-                for _ in ky0..<ky1 {
-                    var xp = xr, wp = wr
-                    for _ in kx0..<kx1 {
-                        a = a &+ Int32(wp.pointee) &* (Int32(xp.pointee) &- zp)
-                        xp += colStep
-                        wp += channels
-                    }
-                    xr += rowStep
-                    wr += wRowStep
-                }
-                out[c] = rq(a, c)
-                c += 1
+            let origin = rowOrigin + (ox &* g.strideW &- g.padW &+ kx0 &* g.dilationW) &* channels
+            let wOrigin = weights + (ky0 &* g.kernelW &+ kx0) &* channels
+            let rows = ky1 &- ky0
+            switch kx1 &- kx0 {
+            case 3: position(out, origin, wOrigin, rows: rows, cols: 3)
+            case 2: position(out, origin, wOrigin, rows: rows, cols: 2)
+            case 1: position(out, origin, wOrigin, rows: rows, cols: 1)
+            case let cols: position(out, origin, wOrigin, rows: rows, cols: cols)
             }
             out += channels
         }
