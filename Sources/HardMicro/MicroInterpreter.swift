@@ -74,9 +74,8 @@ public struct MicroInterpreter {
             let depthwise = model.operand(op, 10) == 1
             if model.boundedRequantization[op] {
                 let table = scratch.assumingMemoryBound(to: Int32.self)
-                BoundedRequantizer.prepare(shifts: shifts, channels: ys.channels, into: table)
-                let rq = BoundedRequantizer(mantissas: mantissas, table: table, outputZeroPoint: zpOut,
-                                            activationMin: lo, activationMax: hi)
+                BoundedRequantizer.prepare(shifts: shifts, outputZeroPoint: zpOut, channels: ys.channels, into: table)
+                let rq = BoundedRequantizer(mantissas: mantissas, table: table)
                 let rest = (scratch + requantizationTableBytes(model, op)).assumingMemoryBound(to: Int8.self)
                 if depthwise {
                     convolveDepthwise(input: x, xs, inputZeroPoint: zpIn, output: y, ys, geometry: g,

@@ -29,9 +29,10 @@ public struct MicroModel {
     /// interpreter then runs both as one kernel and the full-size logits never exist (at
     /// 64x64 with 11 classes they would be 45 kB of arena).
     public private(set) var fusedUpsampleArgMax = false
-    /// Per op: a convolution whose accumulators are provably below 2^30 in magnitude and whose
-    /// multipliers are all below 1/2, so `BoundedRequantizer` gives TFLite's integers (false
-    /// for every other op). Decided once here from the weights and biases.
+    /// Per op: a convolution whose accumulators are provably below 2^30 in magnitude, whose
+    /// multipliers all lie in [2^-22, 1/2) and whose activation clamp is the whole int8 range,
+    /// so `BoundedRequantizer` gives TFLite's integers (false for every other op). Decided
+    /// once here from the weights, biases and operands.
     public private(set) var boundedRequantization: [Bool] = []
 
     /// Validates `blob` (magic, version, size, CRC-32, tables, every op's operands and shapes).
@@ -244,12 +245,13 @@ public struct MicroModel {
         }
     }
 
-    /// For a validated conv: every shift <= -1 and, per output channel, the largest possible
+    /// For a validated conv: clamp bounds -128 and 127, every shift in -22...-1 and, per
+    /// output channel, the largest possible
     /// |accumulator| below 2^30. The dense kernel sums folded bias + w * x over raw inputs
     /// (|x| <= 128, padded taps hold the zero point); the depthwise kernel sums bias +
     /// w * (x - zp) over in-bounds taps.
     private func accumulatorsBounded(_ op: Int) -> Bool {
-        guard opCode(op) == .conv else { return false }
+        guard opCode(op) == .conv, signedOperand(op, 11) == -128, signedOperand(op, 12) == 127 else { return false }
         let (ins, out) = tensorsOf(op)
         let cout = tensors[out].channels, zp = Int64(tensors[ins[0]].zeroPoint)
         let depthwise = operand(op, 10) == 1
@@ -260,9 +262,8 @@ public struct MicroModel {
         let biases = base + operand(op, depthwise ? 14 : 15), shifts = base + operand(op, 17)
         let largestInput: Int64 = depthwise ? max(128 + zp, 127 - zp) : 128
         for c in 0..<cout {
-            guard Int32(bitPattern: UInt32(littleEndian: shifts.load(fromByteOffset: 4 * c, as: UInt32.self))) <= -1 else {
-                return false
-            }
+            let shift = Int32(bitPattern: UInt32(littleEndian: shifts.load(fromByteOffset: 4 * c, as: UInt32.self)))
+            guard shift <= -1, shift >= -22 else { return false }
             var sum: Int64 = 0
             for k in 0..<row {
                 let w = Int64(depthwise ? weights[k * cout + c] : weights[c * row + k])

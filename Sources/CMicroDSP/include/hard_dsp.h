@@ -102,4 +102,23 @@ static inline int32_t hard_smmulr(int32_t a, int32_t b) {
 #endif
 }
 
+/* x clamped to [-128, 127] (SSAT #8). */
+static inline int32_t hard_ssat8(int32_t x) {
+#if HARD_DSP_NATIVE
+    return __ssat(x, 8);
+#else
+    return x < -128 ? -128 : (x > 127 ? 127 : x);
+#endif
+}
+
+/* TFLite's requantization of acc by (mantissa, -shift) plus the output zero point, clamped to
+ * int8, for |acc| < 2^30 and 1 <= shift <= 22 (`BoundedRequantizer`): SMMULR(2 acc, M) is
+ * the rounding doubling high multiply; adding h >> 31 makes the rounding shift round half away
+ * from zero; `offset` = 2^(shift-1) + zeroPoint * 2^shift is the rounding nudge and the zero
+ * point in one add. Every intermediate stays below 2^31 in magnitude. */
+static inline int32_t hard_bounded_requantize(int32_t acc, int32_t mantissa, int32_t shift, int32_t offset) {
+    int32_t h = hard_smmulr((int32_t)((uint32_t)acc << 1), mantissa);
+    return hard_ssat8((h + (h >> 31) + offset) >> shift);
+}
+
 #endif /* HARD_DSP_H */
