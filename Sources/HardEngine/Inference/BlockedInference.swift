@@ -107,6 +107,30 @@ public final class BlockedInference {
         }
         _ = try buffer(0)
         let last = nodes.count - 1
+
+        // Concatenation in place. In nChw8c (batch 1) each block of 8 channels is one
+        // contiguous h x w x 8 run, so a part whose channel count is a multiple of 8 is a
+        // contiguous slice of the concatenated tensor: its producer writes straight into that
+        // slice and the concat step disappears. Parts read by a second concat, the graph's
+        // input or output, or a value already placed keep their own buffer (then it copies).
+        var concatUses = [Int](repeating: 0, count: n)
+        for node in nodes { if case .concat(let xs) = node.op { for x in xs { concatUses[x] += 1 } } }
+        var concatsInPlace = Set<Int>()
+        for (k, node) in nodes.enumerated() {
+            guard case .concat(let xs) = node.op, node.output != output, buffers[node.output] == nil,
+                  xs.allSatisfy({ $0 != 0 && $0 != output && concatUses[$0] == 1 && shapes[$0][1] % 8 == 0 && buffers[$0] == nil })
+            else { continue }
+            let (whole, _) = try buffer(node.output)
+            var offset = 0
+            for x in xs {
+                let view = RawBuffer(viewOf: whole, offset: offset, size: byteSize(descs[x]))
+                buffers[x] = view
+                memories[x] = try Memory(descs[x], view.pointer)
+                offset += view.size
+            }
+            precondition(offset == whole.size, "in-place concat: parts do not tile \(shapes[node.output])")
+            concatsInPlace.insert(k)
+        }
         for node in nodes {
             if case .conv(0, _, _, _, _) = node.op, shapes[0][1] < 8 { continue }
             if node.op.inputs.contains(0) { needsBlockedInput = true }
@@ -158,6 +182,7 @@ public final class BlockedInference {
                 steps.append { BlockedKernels.add(x, y, z, count: count) }
                 stepNames.append("add \(shapes[node.output])")
             case .concat(let xs):
+                if concatsInPlace.contains(k) { continue }   // the parts were written in place
                 _ = try buffer(node.output)
                 let z = buffers[node.output]!.pointer.assumingMemoryBound(to: Float.self)
                 var parts: [(UnsafeMutablePointer<Float>, Int, Int)] = []

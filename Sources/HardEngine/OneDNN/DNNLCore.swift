@@ -122,6 +122,8 @@ func byteSize(_ md: MemoryDesc) -> Int {
 final class RawBuffer {
     let pointer: UnsafeMutableRawPointer
     let size: Int
+    /// Set for a view into another buffer (kept alive here; nothing of its own to free).
+    let owner: RawBuffer?
 
     init(size: Int) {
         var raw: UnsafeMutableRawPointer? = nil
@@ -129,9 +131,18 @@ final class RawBuffer {
         precondition(rc == 0 && raw != nil, "out of memory allocating \(size) bytes")
         pointer = raw!
         self.size = size
+        owner = nil
     }
 
-    deinit { free(pointer) }
+    /// `size` bytes of `owner` from byte `offset`.
+    init(viewOf owner: RawBuffer, offset: Int, size: Int) {
+        precondition(offset >= 0 && size >= 0 && offset + size <= owner.size, "view outside its buffer")
+        pointer = owner.pointer + offset
+        self.size = size
+        self.owner = owner
+    }
+
+    deinit { if owner == nil { free(pointer) } }
 }
 
 /// A oneDNN memory object over caller-owned data.
