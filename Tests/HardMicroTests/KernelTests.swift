@@ -1,6 +1,6 @@
 import XCTest
 import HardEngine
-import HardMicro
+@testable import HardMicro
 @testable import HardDeploy
 
 /// Every int8 kernel against HardEngine's float ops on the dequantized inputs: the int8
@@ -149,6 +149,28 @@ final class KernelTests: XCTestCase {
         var out = [Int8](repeating: 0, count: s.count)
         addInt8(a, b, &out, count: s.count, p)
         assertWithinOneStep(out, s, reference, qo, "add")
+    }
+
+    /// addInt8's bounded path against TFLite's rules written out, for every pair of int8 inputs
+    /// under several scale combinations (one input multiplier is always 1/2: shift 0).
+    func testAddEqualsTheReferenceRulesForEveryInputPair() throws {
+        let a = (0..<65536).map { Int8(truncatingIfNeeded: $0 & 255) }, b = (0..<65536).map { Int8(truncatingIfNeeded: $0 >> 8) }
+        for (s1, s2, so, z1, z2, zo) in [(0.02, 0.05, 0.06, -3, 17, 5), (0.11, 0.011, 0.09, -128, 127, -128),
+                                          (0.004, 0.004, 0.0035, 0, 0, 0), (0.3, 0.07, 0.9, 60, -100, 33)] as [(Double, Double, Double, Int32, Int32, Int32)] {
+            let twiceMax = 2 * max(s1, s2)
+            let p = AddParameters(leftShift: 20, input1: try quantizeMultiplier(s1 / twiceMax), input1ZeroPoint: z1,
+                                  input2: try quantizeMultiplier(s2 / twiceMax), input2ZeroPoint: z2,
+                                  output: try quantizeMultiplier(twiceMax / (Double(1 << 20) * so)), outputZeroPoint: zo,
+                                  activationMin: -128, activationMax: 127)
+            var out = [Int8](repeating: 0, count: a.count)
+            addInt8(a, b, &out, count: a.count, p)
+            for i in 0..<a.count {
+                let x1 = multiplyByQuantizedMultiplier((Int32(a[i]) - z1) << 20, p.input1)
+                let x2 = multiplyByQuantizedMultiplier((Int32(b[i]) - z2) << 20, p.input2)
+                let expected = clampToInt8(multiplyByQuantizedMultiplier(x1 + x2, p.output) + zo, -128, 127)
+                if out[i] != expected { XCTFail("a \(a[i]) b \(b[i]) scales \(s1) \(s2) \(so): \(out[i]) != \(expected)"); return }
+            }
+        }
     }
 
     func testConcatenationIsExact() {

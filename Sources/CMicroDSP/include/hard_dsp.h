@@ -23,6 +23,11 @@ static inline uint32_t hard_load4(const int8_t *p) {
     return v;
 }
 
+/* Stores a word at any alignment (one STR on the Cortex-M7, which allows unaligned STR). */
+static inline void hard_store4(int8_t *p, uint32_t v) {
+    __builtin_memcpy(p, &v, 4);
+}
+
 /* Bytes 0 and 2 of x, sign-extended into the two halfwords (SXTB16). */
 static inline uint32_t hard_sxtb16(uint32_t x) {
 #if HARD_DSP_NATIVE
@@ -119,6 +124,16 @@ static inline int32_t hard_ssat8(int32_t x) {
 static inline int32_t hard_bounded_requantize(int32_t acc, int32_t mantissa, int32_t shift, int32_t offset) {
     int32_t h = hard_smmulr((int32_t)((uint32_t)acc << 1), mantissa);
     return hard_ssat8((h + (h >> 31) + offset) >> shift);
+}
+
+/* RoundingDivideByPOT(SaturatingRoundingDoublingHighMul(x, mantissa), shift) + z for
+ * x2 = 2 x with |x2| < 2^31, shift in 0...22: SMMULR, then the rounding shift with
+ * sign_mask = -1 (shift >= 1) or 0 (shift 0) and offset = nudge + z * 2^shift
+ * (`addInt8`'s bounded path; the same argument as `hard_bounded_requantize`). */
+static inline int32_t hard_bounded_scale(int32_t x2, int32_t mantissa, int32_t shift, int32_t sign_mask,
+                                         int32_t offset) {
+    int32_t h = hard_smmulr(x2, mantissa);
+    return (h + ((h >> 31) & sign_mask) + offset) >> shift;
 }
 
 #endif /* HARD_DSP_H */

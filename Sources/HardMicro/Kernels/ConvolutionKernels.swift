@@ -83,11 +83,7 @@ public func convolveDense<R: ChannelRequantizer>(
                 let ix = ox * g.strideW - g.padW + kx * g.dilationW
                 if iy >= 0 && iy < xs.height && ix >= 0 && ix < xs.width {
                     let src = x + (iy * xs.width + ix) * cin
-                    if cin < 16 {
-                        for i in 0..<cin { d[i] = src[i] }   // e.g. the RGB stem: no call per tap
-                    } else {
-                        d.update(from: src, count: cin)
-                    }
+                    copyBytes(d, src, cin)
                 } else {
                     for i in 0..<cin { d[i] = fill }
                 }
