@@ -74,51 +74,54 @@ public func convolveDense<R: ChannelRequantizer>(
     /// `dst` with padded taps holding the input zero point.
     @inline(__always)
     func column(_ p: Int, _ dst: UnsafeMutablePointer<Int8>) -> UnsafePointer<Int8> {
-        let oy = p / ys.width, ox = p - oy * ys.width
-        if direct { return x + ((oy * g.strideH) * xs.width + ox * g.strideW) * cin }
+        let oy = p / ys.width, ox = p &- oy &* ys.width
+        if direct { return x + ((oy &* g.strideH) &* xs.width &+ ox &* g.strideW) &* cin }
         var d = dst
-        for ky in 0..<g.kernelH {
-            let iy = oy * g.strideH - g.padH + ky * g.dilationH
-            for kx in 0..<g.kernelW {
-                let ix = ox * g.strideW - g.padW + kx * g.dilationW
+        var iy = oy &* g.strideH &- g.padH
+        for _ in 0..<g.kernelH {
+            var ix = ox &* g.strideW &- g.padW
+            for _ in 0..<g.kernelW {
                 if iy >= 0 && iy < xs.height && ix >= 0 && ix < xs.width {
-                    let src = x + (iy * xs.width + ix) * cin
-                    copyBytes(d, src, cin)
+                    copyBytes(d, x + (iy &* xs.width &+ ix) &* cin, cin)
                 } else {
                     for i in 0..<cin { d[i] = fill }
                 }
                 d += cin
+                ix &+= g.dilationW
             }
+            iy &+= g.dilationH
         }
         return UnsafePointer(dst)
     }
 
+    // Index arithmetic wraps (&+, &*): the blob validation bounds every size far below 2^31,
+    // and the overflow checks would otherwise sit in the per-block path.
+    let pairedChannels = cout & ~1
     var p = 0
     while p < pixels {
-        let second = p + 1 < pixels
+        let second = p &+ 1 < pixels
         let a = column(p, columns)
-        let b = second ? column(p + 1, columns + row) : a
+        let b = second ? column(p &+ 1, columns + row) : a
         var k = 0, wp = wide
         while k < row {
             let xa = hard_load4(a + k), xb = hard_load4(b + k)
             wp[0] = hard_sxtb16(xa); wp[1] = hard_sxtb16_odd(xa)
             wp[2] = hard_sxtb16(xb); wp[3] = hard_sxtb16_odd(xb)
             wp += 4
-            k += 4
+            k &+= 4
         }
-        let outA = y + p * cout, outB = second ? y + (p + 1) * cout : outA
-        var c = 0
-        while c < cout {
-            let pair = c + 1 < cout
-            let w0 = weights + c * row
-            let step = pair ? row : 0
+        let outA = y + p &* cout
+        let outB = second ? outA + cout : outA   // a lone last pixel: B repeats A, stored twice
+        // Two channels per block; an odd last channel alone after.
+        var c = 0, w0 = weights
+        while c < pairedChannels {
             var s00 = foldedBias[c], s01 = s00
-            var s10 = foldedBias[pair ? c + 1 : c], s11 = s10
+            var s10 = foldedBias[c &+ 1], s11 = s10
             var v = UnsafePointer(wide), w = w0
             var n = row &>> 2
             while n > 0 {
                 n &-= 1
-                let wa = hard_load4(w), wb = hard_load4(w + step)
+                let wa = hard_load4(w), wb = hard_load4(w + row)
                 let waEven = hard_sxtb16(wa), waOdd = hard_sxtb16_odd(wa)
                 s00 = hard_smlad(v[0], waEven, hard_smlad(v[1], waOdd, s00))
                 s01 = hard_smlad(v[2], waEven, hard_smlad(v[3], waOdd, s01))
@@ -129,14 +132,29 @@ public func convolveDense<R: ChannelRequantizer>(
                 w += 4
             }
             outA[c] = rq(s00, c)
-            if second { outB[c] = rq(s01, c) }
-            if pair {
-                outA[c + 1] = rq(s10, c + 1)
-                if second { outB[c + 1] = rq(s11, c + 1) }
-            }
-            c += 2
+            outA[c &+ 1] = rq(s10, c &+ 1)
+            outB[c] = rq(s01, c)
+            outB[c &+ 1] = rq(s11, c &+ 1)
+            c &+= 2
+            w0 += 2 &* row
         }
-        p += 2
+        if c < cout {
+            var s0 = foldedBias[c], s1 = s0
+            var v = UnsafePointer(wide), w = w0
+            var n = row &>> 2
+            while n > 0 {
+                n &-= 1
+                let wa = hard_load4(w)
+                let waEven = hard_sxtb16(wa), waOdd = hard_sxtb16_odd(wa)
+                s0 = hard_smlad(v[0], waEven, hard_smlad(v[1], waOdd, s0))
+                s1 = hard_smlad(v[2], waEven, hard_smlad(v[3], waOdd, s1))
+                v += 4
+                w += 4
+            }
+            outA[c] = rq(s0, c)
+            outB[c] = rq(s1, c)
+        }
+        p &+= 2
     }
 }
 
