@@ -70,31 +70,25 @@ public struct MicroInterpreter {
                                  dilationH: model.operand(op, 8), dilationW: model.operand(op, 9))
             let mantissas = data(op, 16, Int32.self), shifts = data(op, 17, Int32.self)
             let zpOut = model.tensors[out].zeroPoint, lo = signed(op, 11), hi = signed(op, 12)
-            let weights = data(op, 13, Int8.self)
-            let depthwise = model.operand(op, 10) == 1
+            /// The convolution with requantizer `rq`; its scratch starts at byte `skip`.
+            @inline(__always)
+            func convolve<R: ChannelRequantizer>(_ rq: R, scratchFrom skip: Int) {
+                if model.operand(op, 10) == 1 {
+                    convolveDepthwise(input: x, xs, inputZeroPoint: zpIn, output: y, ys, geometry: g,
+                                      weights: data(op, 13, Int8.self), bias: data(op, 14, Int32.self), requantizer: rq)
+                } else {
+                    convolveDense(input: x, xs, inputZeroPoint: zpIn, output: y, ys, geometry: g,
+                                  weights: data(op, 13, Int8.self), foldedBias: data(op, 15, Int32.self), requantizer: rq,
+                                  scratch: (scratch + skip).assumingMemoryBound(to: Int8.self))
+                }
+            }
             if model.boundedRequantization[op] {
                 let table = scratch.assumingMemoryBound(to: Int32.self)
                 BoundedRequantizer.prepare(shifts: shifts, outputZeroPoint: zpOut, channels: ys.channels, into: table)
-                let rq = BoundedRequantizer(mantissas: mantissas, table: table)
-                let rest = (scratch + requantizationTableBytes(model, op)).assumingMemoryBound(to: Int8.self)
-                if depthwise {
-                    convolveDepthwise(input: x, xs, inputZeroPoint: zpIn, output: y, ys, geometry: g,
-                                      weights: weights, bias: data(op, 14, Int32.self), requantizer: rq)
-                } else {
-                    convolveDense(input: x, xs, inputZeroPoint: zpIn, output: y, ys, geometry: g,
-                                  weights: weights, foldedBias: data(op, 15, Int32.self), requantizer: rq, scratch: rest)
-                }
+                convolve(BoundedRequantizer(mantissas: mantissas, table: table), scratchFrom: requantizationTableBytes(model, op))
             } else {
-                let rq = ExactRequantizer(mantissas: mantissas, shifts: shifts, outputZeroPoint: zpOut,
-                                          activationMin: lo, activationMax: hi)
-                let rest = scratch.assumingMemoryBound(to: Int8.self)
-                if depthwise {
-                    convolveDepthwise(input: x, xs, inputZeroPoint: zpIn, output: y, ys, geometry: g,
-                                      weights: weights, bias: data(op, 14, Int32.self), requantizer: rq)
-                } else {
-                    convolveDense(input: x, xs, inputZeroPoint: zpIn, output: y, ys, geometry: g,
-                                  weights: weights, foldedBias: data(op, 15, Int32.self), requantizer: rq, scratch: rest)
-                }
+                convolve(ExactRequantizer(mantissas: mantissas, shifts: shifts, outputZeroPoint: zpOut,
+                                          activationMin: lo, activationMax: hi), scratchFrom: 0)
             }
         case .add:
             let p = AddParameters(leftShift: signed(op, 3), input1: multiplier(op, 4), input1ZeroPoint: zpIn,
