@@ -63,6 +63,9 @@ struct McuReport: Encodable {
     var blob: String
     var elf: String
     var flashBytes: Int
+    /// The test image compiled into the firmware for the bit-exactness check (part of
+    /// flash_bytes; a deployment reads its frames from a camera buffer instead).
+    var testInputBytes: Int
     // Filled by `run`:
     var sramBytes: Int?
     var arenaBytes: Int?
@@ -116,7 +119,7 @@ enum McuPipeline {
             evaluationImages: q.evaluatedImages, floatMiou: q.floatMIoU, int8Miou: q.int8MIoU,
             int8AgreementWithFloat: q.agreementWithFloat, int8AgreementWithFakeQuant: q.agreementWithFakeQuant,
             maxLogitStepsFromFakeQuant: q.maxLogitStepsFromFakeQuant, blobBytes: q.blob.count, blob: blobPath, elf: elf,
-            flashBytes: text + data, classmapFnv1a: String(format: "%08x", expected))
+            flashBytes: text + data, testInputBytes: q.testImage.pixels.count, classmapFnv1a: String(format: "%08x", expected))
         return (report, elf)
     }
 
@@ -131,8 +134,8 @@ enum McuPipeline {
             return
         }
         print("\(r.model) \(r.height)x\(r.width), \(r.classes) classes\(r.trained ? "" : " (untrained)")")
-        print(String(format: "  mIoU float %.2f, int8 %.2f (%d images); blob %d bytes; flash %d bytes",
-                     r.floatMiou, r.int8Miou, r.evaluationImages, r.blobBytes, r.flashBytes))
+        print(String(format: "  mIoU float %.2f, int8 %.2f (%d images); blob %d bytes; flash %d bytes (of which test image %d)",
+                     r.floatMiou, r.int8Miou, r.evaluationImages, r.blobBytes, r.flashBytes, r.testInputBytes))
         if let sram = r.sramBytes, let n = r.instructions, let ms = r.estimatedMs_216mhz {
             print("  SRAM \(sram) bytes (arena \(r.arenaBytes ?? 0), scratch \(r.scratchBytes ?? 0), other heap \(r.otherHeapBytes ?? 0), static \(r.staticBytes ?? 0), stack \(r.stackBytes ?? 0))")
             print(String(format: "  %d instructions per inference, ~%.1f ms at 216 MHz (CPI %.2f assumed)", n, ms, r.cpiAssumed ?? 1))
