@@ -39,9 +39,11 @@ public struct InferenceError: Error, CustomStringConvertible {
 /// blocked layout nChw8c (channels in blocks of 8, the AVX2 kernels' native layout) from the
 /// input reorder to the final upsampling, so no convolution reorders its input or output;
 /// weights are reordered once; buffers and oneDNN memory objects are made once; a residual
-/// add runs inside the convolution before it (a binary post-op); depthwise convolutions,
-/// concatenation, bilinear upsampling and global pooling are own SIMD8 kernels on the blocks;
-/// the last upsampling writes the NCHW logits directly.
+/// add runs inside the convolution before it (a binary post-op); a concatenation of parts
+/// with channels in multiples of 8 is written in place by their producers (else copied);
+/// depthwise convolutions oneDNN has no JIT kernel for, bilinear upsampling and global
+/// pooling are own SIMD8 kernels on the blocks; the last upsampling writes the NCHW logits
+/// directly.
 public final class BlockedInference {
     let shapes: [[Int]]
     let output: Int
