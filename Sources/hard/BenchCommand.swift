@@ -43,6 +43,8 @@ struct BenchCommand: ParsableCommand {
                 let steps = try plan.profile(Tensor.zeros([1, 3, height, width]), runs: 10)
                 for (name, ms) in steps { print(String(format: "%8.3f ms  %@", ms, name)) }
                 print(String(format: "%8.3f ms  total", steps.reduce(0) { $0 + $1.ms }))
+                print(String(format: "activations: %.1f MB shared arena (one buffer per value: %.1f MB) + %.1f MB separate",
+                             Double(plan.sharedBytes) / 1e6, Double(plan.unsharedBytes) / 1e6, Double(plan.separateBytes) / 1e6))
             }
             let r = InferenceBenchmark.run(net, height: height, width: width, threads: threads, warmup: warmup, seconds: seconds,
                                            includePostprocess: includePostprocess)

@@ -64,6 +64,12 @@ public final class BlockedInference {
     var finalReorder: Primitive?
     /// oneDNN implementation names of the convolutions (diagnostics).
     public private(set) var implementations: [String] = []
+    /// Activation memory: the arena the shareable values are planned into, and the buffers
+    /// kept separate (input, output, values with padding lanes).
+    public private(set) var sharedBytes = 0
+    public private(set) var separateBytes = 0
+    /// What the shared values would take with one buffer each.
+    public private(set) var unsharedBytes = 0
 
     static func blocks(_ c: Int) -> Int { (c + 7) / 8 }
 
@@ -98,45 +104,98 @@ public final class BlockedInference {
             residualOf[k] = (other, nodes[k + 1].output)
         }
 
+        // Concatenation in place. In nChw8c (batch 1) each block of 8 channels is one
+        // contiguous h x w x 8 run, so a part whose channel count is a multiple of 8 is a
+        // contiguous slice of the concatenated tensor: its producer writes straight into that
+        // slice and the concat step disappears. Parts read by a second concat, the graph's
+        // input or output, or an in-place concat's own output keep their own buffer (then it
+        // copies).
+        let last = nodes.count - 1
+        var concatUses = [Int](repeating: 0, count: n)
+        for node in nodes { if case .concat(let xs) = node.op { for x in xs { concatUses[x] += 1 } } }
+        var concatsInPlace: [Int] = []
+        var partOf = [Int](repeating: -1, count: n)   // the in-place concat output a part lives in
+        var isInPlaceOutput = [Bool](repeating: false, count: n)
+        for (k, node) in nodes.enumerated() {
+            guard case .concat(let xs) = node.op, node.output != output, partOf[node.output] < 0,
+                  xs.allSatisfy({ $0 != 0 && $0 != output && concatUses[$0] == 1 && shapes[$0][1] % 8 == 0
+                                  && partOf[$0] < 0 && !isInPlaceOutput[$0] })
+            else { continue }
+            for x in xs { partOf[x] = node.output }
+            isInPlaceOutput[node.output] = true
+            concatsInPlace.append(k)
+        }
+        func root(_ v: Int) -> Int { partOf[v] >= 0 ? partOf[v] : v }
+
+        // Buffer sharing. A value's storage (its root: the concat it lives in, or itself) is
+        // alive from the step that first writes it to the step that last reads it; values
+        // whose lifetimes do not overlap share memory, placed greedily, largest first (the
+        // rule of TFLite Micro's planner and of HardMicro's ArenaPlanner). The input, the
+        // output and values with padding lanes (channels not a multiple of 8: their padding
+        // must stay zero) keep their own zeroed buffers.
+        var first = [Int](repeating: Int.max, count: n), lastUse = [Int](repeating: -1, count: n)
+        for (k, node) in nodes.enumerated() where !absorbed.contains(k) {
+            let written = residualOf[k]?.output ?? node.output
+            first[root(written)] = min(first[root(written)], k)
+            var reads = node.op.inputs
+            if let r = residualOf[k] { reads.append(r.residual) }
+            for v in reads { lastUse[root(v)] = max(lastUse[root(v)], k) }
+        }
+        var shared: [Int] = []
+        for v in 1..<n where root(v) == v && v != output && first[v] != Int.max && shapes[v][1] % 8 == 0 {
+            lastUse[v] = max(lastUse[v], first[v])
+            shared.append(v)
+        }
+        let size = descs.map { byteSize($0) }
+        shared.sort { size[$0] != size[$1] ? size[$0] > size[$1] : $0 < $1 }
+        var offsetOf: [Int: Int] = [:]
+        var placed: [(offset: Int, end: Int, v: Int)] = []   // kept sorted by offset
+        var arenaBytes = 0
+        for v in shared {
+            var candidate = 0
+            for p in placed where first[p.v] <= lastUse[v] && first[v] <= lastUse[p.v] {
+                if candidate + size[v] <= p.offset { break }
+                candidate = max(candidate, (p.end + 63) / 64 * 64)
+            }
+            offsetOf[v] = candidate
+            let at = placed.firstIndex { $0.offset > candidate } ?? placed.count
+            placed.insert((candidate, candidate + size[v], v), at: at)
+            arenaBytes = max(arenaBytes, candidate + size[v])
+        }
+        let arena = RawBuffer(size: arenaBytes)
+        sharedBytes = arenaBytes
+        unsharedBytes = shared.reduce(0) { $0 + size[$1] }
+        var separate = 0
+
         func buffer(_ v: Int) throws -> (RawBuffer, Memory) {
             if let b = buffers[v], let m = memories[v] { return (b, m) }
-            let b = RawBuffer(size: byteSize(descs[v]))
-            b.pointer.initializeMemory(as: UInt8.self, repeating: 0, count: b.size)   // channel padding stays zero
+            let b: RawBuffer
+            if let offset = offsetOf[v] {
+                b = RawBuffer(viewOf: arena, offset: offset, size: size[v])
+            } else {
+                b = RawBuffer(size: size[v])
+                b.pointer.initializeMemory(as: UInt8.self, repeating: 0, count: b.size)   // channel padding stays zero
+                separate += b.size
+            }
             let m = try Memory(descs[v], b.pointer)
             buffers[v] = b
             memories[v] = m
             return (b, m)
         }
         _ = try buffer(0)
-        let last = nodes.count - 1
-
-        // Concatenation in place. In nChw8c (batch 1) each block of 8 channels is one
-        // contiguous h x w x 8 run, so a part whose channel count is a multiple of 8 is a
-        // contiguous slice of the concatenated tensor: its producer writes straight into that
-        // slice and the concat step disappears. Parts read by a second concat, the graph's
-        // input or output, or a value already placed keep their own buffer (then it copies).
-        var concatUses = [Int](repeating: 0, count: n)
-        for node in nodes { if case .concat(let xs) = node.op { for x in xs { concatUses[x] += 1 } } }
-        var concatsInPlace = Set<Int>()
-        for (k, node) in nodes.enumerated() {
-            guard case .concat(let xs) = node.op, node.output != output, buffers[node.output] == nil,
-                  xs.allSatisfy({ $0 != 0 && $0 != output && concatUses[$0] == 1 && shapes[$0][1] % 8 == 0 && buffers[$0] == nil })
-            else { continue }
-            let (whole, _) = try buffer(node.output)
+        for k in concatsInPlace {
+            guard case .concat(let xs) = nodes[k].op else { continue }
+            let (whole, _) = try buffer(nodes[k].output)
             var offset = 0
             for x in xs {
-                let view = RawBuffer(viewOf: whole, offset: offset, size: byteSize(descs[x]))
+                let view = RawBuffer(viewOf: whole, offset: offset, size: size[x])
                 buffers[x] = view
                 memories[x] = try Memory(descs[x], view.pointer)
                 offset += view.size
             }
-            precondition(offset == whole.size, "in-place concat: parts do not tile \(shapes[node.output])")
-            concatsInPlace.insert(k)
+            precondition(offset == whole.size, "in-place concat: parts do not tile \(shapes[nodes[k].output])")
         }
-        for node in nodes {
-            if case .conv(0, _, _, _, _) = node.op, shapes[0][1] < 8 { continue }
-            if node.op.inputs.contains(0) { needsBlockedInput = true }
-        }
+
         for (k, node) in nodes.enumerated() where !absorbed.contains(k) {
             switch node.op {
             case .conv(let i, let w, let b, let g, let act):
@@ -236,6 +295,7 @@ public final class BlockedInference {
             _ = try buffer(output)
             finalReorder = try makeReorder(from: descs[output], to: try plainDesc(shapes[output]))
         }
+        separateBytes = separate
     }
 
     /// Milliseconds per step, summed over `runs` runs of x (after one warm-up).
