@@ -32,7 +32,9 @@ public func addInt8(_ a: UnsafePointer<Int8>, _ b: UnsafePointer<Int8>, _ y: Uns
     // The bounded path: the same integers in a third of the instructions. With a left shift
     // of at most 20, |x1|, |x2| < 255 * 2^20 and |x1 + x2| < 2^29, so every high multiply is
     // SMMULR of the doubled value; shifts 0...22 keep the rounding adds inside 31 bits.
-    let bounded = shift >= 0 && shift <= 20 && [s1, s2, so].allSatisfy { $0 <= 0 && $0 >= -22 }
+    // (Plain comparisons: an array literal here would allocate on every call in the firmware.)
+    func inRange(_ s: Int32) -> Bool { s <= 0 && s >= -22 }
+    let bounded = shift >= 0 && shift <= 20 && inRange(s1) && inRange(s2) && inRange(so)
     if bounded {
         let (r1, r2, ro) = (0 &- s1, 0 &- s2, 0 &- so)
         func nudge(_ r: Int32) -> Int32 { r > 0 ? Int32(1) &<< (r &- 1) : 0 }
