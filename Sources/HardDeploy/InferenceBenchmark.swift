@@ -26,30 +26,26 @@ public enum InferenceBenchmark {
     }
 
     public static func run(_ model: HARDNetwork, height: Int, width: Int, threads: Int, warmup: Int = 10,
-                           seconds: Double = 5, includePostprocess: Bool = false) -> Result {
+                           seconds: Double = 5, includePostprocess: Bool = false) throws -> Result {
+        // Tracing checks the memory the size needs first (MemoryEstimate) and throws if it
+        // cannot fit; a graph the plan cannot run is an error too, never a silent switch to
+        // the slower op-by-op path under the same figure.
+        let plan = try FloatGraph.trace(model, height: height, width: width).blockedInference()
         EngineThreads.set(threads)
         var rng = SeededGenerator(seed: 1)
         let x = Tensor.normal([1, 3, height, width], generator: &rng)
-        // The blocked-layout inference plan (BN folded, one layout, buffers made once); the
-        // op-by-op path if the graph has an op the plan does not cover.
-        let plan = (try? FloatGraph.trace(model, height: height, width: width)).flatMap { try? $0.blockedInference() }
-        model.eval()
-        model.foldBatchNorms()
         // One output tensor for all passes, as a camera loop would keep it.
-        let out = plan.map { Tensor.zeros($0.outputShape) }
-        func once() {
-            withNoGrad {
-                var logits: Tensor
-                if let plan, let out, (try? plan.run(x, into: out)) != nil { logits = out } else { logits = model(x) }
-                if includePostprocess { _ = argmax(logits) }
-            }
+        let out = Tensor.zeros(plan.outputShape)
+        func once() throws {
+            try plan.run(x, into: out)
+            if includePostprocess { _ = argmax(out) }
         }
-        for _ in 0..<warmup { once() }
+        for _ in 0..<warmup { try once() }
         var samples: [Double] = []
         let start = DispatchTime.now().uptimeNanoseconds
         while samples.count < 3 || Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 < seconds {
             let t0 = DispatchTime.now().uptimeNanoseconds
-            once()
+            try once()
             samples.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
         }
         samples.sort()

@@ -9,7 +9,9 @@ struct InferenceTrace {
     let output: Tensor
     let events: [GraphEvent]
 
-    init(_ model: HARDNetwork, height: Int, width: Int) {
+    /// Throws `MemoryError` before tracing when the kept activations cannot fit in memory.
+    init(_ model: HARDNetwork, height: Int, width: Int) throws {
+        try MemoryEstimate.check(.trace, variant: model.variant, classes: model.classes, height: height, width: width)
         model.eval()
         model.foldBatchNorms()
         var events: [GraphEvent] = []

@@ -29,9 +29,23 @@ public enum ONNXExporter {
         try exportModel(model, height: height, width: width).serializedData()
     }
 
+    /// Exports `model` and writes the graph to `path` atomically; returns the bytes written.
+    /// A `path` that is the checkpoint the model came from, or the JSON beside it, is refused
+    /// before anything is written (`-o ck.safetensors` used to replace the checkpoint).
+    @discardableResult
+    public static func write(_ model: HARDNetwork, height: Int, width: Int, to path: String, checkpoint: String? = nil) throws -> Int {
+        if let checkpoint {
+            try OutputGuard.check(output: path, against: [OutputGuard.Input(checkpoint, "the --checkpoint"),
+                                                          OutputGuard.Input(Checkpoint.infoPath(for: checkpoint), "the --checkpoint's JSON")])
+        }
+        let data = try export(model, height: height, width: width)
+        try AtomicFile.write(data, to: path)
+        return data.count
+    }
+
     public static func exportModel(_ model: HARDNetwork, height: Int, width: Int) throws -> Onnx_ModelProto {
         guard height >= 8, width >= 8 else { throw ExportError(message: "input \(height)x\(width) is too small (at least 8x8)") }
-        let trace = InferenceTrace(model, height: height, width: width)
+        let trace = try InferenceTrace(model, height: height, width: width)
         let (input, output, events) = (trace.input, trace.output, trace.events)
         var b = GraphBuilder()
         b.name(input, "input")

@@ -52,13 +52,17 @@ public enum Checkpoint {
     public static func info(at path: String) throws -> CheckpointInfo {
         let jsonPath = infoPath(for: path)
         if FileManager.default.fileExists(atPath: jsonPath) {
-            guard let data = FileManager.default.contents(atPath: jsonPath) else {
-                throw CheckpointError(file: jsonPath, problem: "cannot be read")
+            let data: Data
+            do { data = try FileContents.read(jsonPath) } catch let e as FileError {
+                throw CheckpointError(file: jsonPath, problem: e.problem)
             }
             do {
                 let info = try JSONDecoder().decode(CheckpointInfo.self, from: data)
-                guard info.format == "hard-checkpoint", info.version == 1, info.classes >= 1 else {
+                guard info.format == "hard-checkpoint", info.version == 1 else {
                     throw CheckpointError(file: jsonPath, problem: "not a version-1 hard checkpoint description")
+                }
+                guard Zoo.classRange.contains(info.classes) else {
+                    throw CheckpointError(file: jsonPath, problem: "'classes' is \(info.classes), outside \(Zoo.classRange)")
                 }
                 return info
             } catch let e as CheckpointError {
@@ -68,21 +72,30 @@ public enum Checkpoint {
             }
         }
         let (_, metadata) = try readTensors(path)
-        guard let v = metadata["variant"].flatMap(Variant.init(rawValue:)), let c = metadata["classes"].flatMap(Int.init), c >= 1 else {
+        guard let v = metadata["variant"].flatMap(Variant.init(rawValue:)), let c = metadata["classes"].flatMap(Int.init) else {
             throw CheckpointError(file: path, problem: "no \(jsonPath) and no variant/classes in the safetensors metadata")
+        }
+        guard Zoo.classRange.contains(c) else {
+            throw CheckpointError(file: path, problem: "metadata 'classes' is \(c), outside \(Zoo.classRange)")
         }
         return CheckpointInfo(variant: v, classes: c)
     }
 
     static func readTensors(_ path: String) throws -> ([String: Tensor], [String: String]) {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw CheckpointError(file: path, problem: FileManager.default.fileExists(atPath: path) ? "cannot be read" : "no such file")
+        let data: Data
+        do { data = try FileContents.read(path) } catch let e as FileError {
+            throw CheckpointError(file: path, problem: e.problem)
         }
+        let decoded: ([String: Tensor], [String: String])
         do {
-            return try SafeTensors.decode(data)
+            decoded = try SafeTensors.decode(data)
         } catch let e as SafeTensorsError {
             throw CheckpointError(file: path, problem: "not a valid safetensors file: \(e.problem)")
         }
+        if let bad = SafeTensors.firstNonFinite(decoded.0) {
+            throw CheckpointError(file: path, problem: "tensor \(bad) holds NaN or infinite values (a diverged or damaged run)")
+        }
+        return decoded
     }
 
     /// Builds the model the checkpoint describes and loads its weights.

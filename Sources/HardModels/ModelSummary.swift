@@ -22,9 +22,10 @@ public struct ModelSummary: Codable, Sendable {
     }
 
     /// Builds the variant and measures it.
-    public static func measure(_ v: Variant, classes: Int? = nil, height: Int? = nil, width: Int? = nil) -> ModelSummary {
+    public static func measure(_ v: Variant, classes: Int? = nil, height: Int? = nil, width: Int? = nil) throws -> ModelSummary {
         let setting = v.paperSetting
         let c = classes ?? setting.classes, h = height ?? setting.height, w = width ?? setting.width
+        try MemoryEstimate.check(.inference, variant: v, classes: c, height: h, width: w)
         let model = Zoo.make(v, classes: c)
         let report = Complexity.measure(model, inputShape: [1, 3, h, w], parameters: model.inferenceParameterCount)
         return ModelSummary(name: v.rawValue, classes: c, height: h, width: w, params: report.parameters, macs: report.macs,
@@ -34,9 +35,10 @@ public struct ModelSummary: Codable, Sendable {
 
 /// Per-module MACs and parameters of one variant, grouped at a key depth.
 public enum ModelBreakdown {
-    public static func lines(_ v: Variant, classes: Int? = nil, height: Int? = nil, width: Int? = nil, depth: Int = 2) -> [String] {
+    public static func lines(_ v: Variant, classes: Int? = nil, height: Int? = nil, width: Int? = nil, depth: Int = 2) throws -> [String] {
         let setting = v.paperSetting
         let c = classes ?? setting.classes, h = height ?? setting.height, w = width ?? setting.width
+        try MemoryEstimate.check(.inference, variant: v, classes: c, height: h, width: w)
         let model = Zoo.make(v, classes: c)
         let report = Complexity.measure(model, inputShape: [1, 3, h, w])
         func group(_ key: String) -> String { key.split(separator: ".").prefix(depth).joined(separator: ".") }

@@ -79,20 +79,24 @@ public enum SafeTensors {
                 guard !overflow else { throw SafeTensorsError(problem: "\(name): shape \(shape) overflows") }
                 count = p
             }
-            guard offs[1] - offs[0] == count * 4 else {
-                throw SafeTensorsError(problem: "\(name): shape \(shape) needs \(count * 4) bytes, data_offsets give \(offs[1] - offs[0])")
+            let (bytes, bytesOverflow) = count.multipliedReportingOverflow(by: 4)
+            guard !bytesOverflow else { throw SafeTensorsError(problem: "\(name): shape \(shape) overflows") }
+            guard offs[1] - offs[0] == bytes else {
+                throw SafeTensorsError(problem: "\(name): shape \(shape) needs \(bytes) bytes, data_offsets give \(offs[1] - offs[0])")
             }
-            ranges.append((offs[0], offs[1], name))
+            // An empty tensor holds no bytes and cannot overlap another: writers (this one
+            // and the reference library) give it the offset of its neighbour, [x, x].
+            if bytes > 0 { ranges.append((offs[0], offs[1], name)) }
             let storage = TensorStorage(count: count, zeroed: false)
             if count > 0 {
                 data.withUnsafeBytes { raw in
                     let src = raw.baseAddress!.advanced(by: body - data.startIndex + offs[0])
-                    UnsafeMutableRawPointer(storage.pointer).copyMemory(from: src, byteCount: count * 4)
+                    UnsafeMutableRawPointer(storage.pointer).copyMemory(from: src, byteCount: bytes)
                 }
             }
             tensors[name] = Tensor(shape: shape, storage: storage)
         }
-        ranges.sort { $0.0 < $1.0 }
+        ranges.sort { ($0.0, $0.1, $0.2) < ($1.0, $1.1, $1.2) }
         for (a, b) in zip(ranges, ranges.dropFirst()) where a.1 > b.0 {
             throw SafeTensorsError(problem: "tensors \(a.2) and \(b.2) overlap in the data")
         }
@@ -100,25 +104,24 @@ public enum SafeTensors {
     }
 }
 
+extension SafeTensors {
+    /// The first tensor (in name order) holding a NaN or an infinity, or nil when all are finite.
+    /// Weights of a model or an optimizer are always finite; a non-finite one is a diverged
+    /// run or a damaged file, and loading it would silently give NaN logits.
+    public static func firstNonFinite(_ tensors: [String: Tensor]) -> String? {
+        for name in tensors.keys.sorted() {
+            let values = tensors[name]!.storage.buffer
+            // One pass; `x - x` is NaN exactly for NaN and +-infinity.
+            var probe: Float = 0
+            for x in values { probe += x - x }
+            if probe.isNaN { return name }
+        }
+        return nil
+    }
+}
+
 /// An integral JSON number that fits an Int (nil for 1.5, 1e30, strings...).
 private func exactInt(_ value: Any) -> Int? {
     guard let n = value as? NSNumber else { return nil }
     return Int(exactly: n.doubleValue)
-}
-
-/// Writes `data` to `path` atomically: a temporary file in the same folder, then a rename,
-/// so a crash or a kill never leaves a half-written file under the final name.
-public func writeAtomically(_ data: Data, to path: String) throws {
-    let url = URL(fileURLWithPath: path)
-    let tmp = url.deletingLastPathComponent()
-        .appendingPathComponent(".\(url.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)")
-    do {
-        try data.write(to: tmp)
-        guard rename(tmp.path, url.path) == 0 else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
-        }
-    } catch {
-        try? FileManager.default.removeItem(at: tmp)
-        throw error
-    }
 }

@@ -62,11 +62,11 @@ public enum DemoRun {
 
         let out = URL(fileURLWithPath: s.output)
         let overlays = out.appendingPathComponent("overlays")
-        try FileManager.default.createDirectory(at: overlays, withIntermediateDirectories: true)
+        try Folder.create(overlays.path)
         var overlayFiles: [String] = []
         for i in 0..<min(4, valSet.count) {
             let (image, truth) = try valSet.sample(i)
-            let predicted = Evaluator.predict(model, image)
+            let predicted = try Evaluator.predict(model, image)
             let files = [("image", image), ("prediction", Segmenter.overlay(image, predicted, palette: valSet.palette, opacity: 0.6)),
                          ("truth", Segmenter.overlay(image, truth, palette: valSet.palette, opacity: 0.6))]
             for (kind, img) in files {

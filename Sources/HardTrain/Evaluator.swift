@@ -6,7 +6,10 @@ import HardModels
 public enum Evaluator {
     /// Class indices (H, W) for one image: the model at the image's size, or at
     /// `inputSize` (then the logits are resized back to the image's size, as mmseg does).
-    public static func predict(_ model: HARDNetwork, _ image: RGBImage, inputSize: (height: Int, width: Int)? = nil) -> LabelMap {
+    /// Throws `MemoryError` before any work when the size cannot fit in memory.
+    public static func predict(_ model: HARDNetwork, _ image: RGBImage, inputSize: (height: Int, width: Int)? = nil) throws -> LabelMap {
+        let size = inputSize ?? (image.height, image.width)
+        try MemoryEstimate.check(.inference, variant: model.variant, classes: model.classes, height: size.height, width: size.width)
         let input = inputSize.map { Resampling.resize(image, width: $0.width, height: $0.height) } ?? image
         return withNoGrad {
             var logits = model(Normalization.batch([input]))          // (1, classes, h, w)
@@ -32,10 +35,12 @@ public enum Evaluator {
         return LabelMap(width: w, height: h, values: best)
     }
 
-    /// mIoU, per-class IoU and pixel accuracy over the first `limit` images (all by default).
+    /// mIoU, per-class IoU and pixel accuracy over the first `limit` images (all by default;
+    /// a limit below 1 is an error, not an empty or endless loop).
     public static func evaluate(_ model: HARDNetwork, on dataset: SegmentationDataset, limit: Int? = nil,
                                 inputSize: (height: Int, width: Int)? = nil,
                                 progress: (Int, Int) -> Void = { _, _ in }) throws -> EvaluationResult {
+        if let limit, limit < 1 { throw ConfigError("the image limit must be at least 1, got \(limit)") }
         precondition(model.classes == dataset.classCount,
                      "model has \(model.classes) classes, \(dataset.name) has \(dataset.classCount)")
         let wasTraining = model.isTraining
@@ -45,7 +50,7 @@ public enum Evaluator {
         let n = min(dataset.count, limit ?? dataset.count)
         for i in 0..<n {
             let (image, labels) = try dataset.sample(i)
-            matrix.add(predictions: predict(model, image, inputSize: inputSize).values, labels: labels.values)
+            matrix.add(predictions: try predict(model, image, inputSize: inputSize).values, labels: labels.values)
             progress(i + 1, n)
         }
         return EvaluationResult(matrix: matrix, classNames: dataset.classNames, images: n, dataset: dataset.name)

@@ -1,5 +1,10 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Foundation
-import HardNN   // writeAtomically
+import HardEngine
 
 /// One line of a run's JSON-lines log (`train.jsonl`).
 public struct LogEntry: Codable, Sendable, Equatable {
@@ -31,40 +36,64 @@ public struct LogEntry: Codable, Sendable, Equatable {
 /// its checkpoint (rewriting the file atomically), so the log never counts an iteration twice.
 public final class RunLog {
     public let path: String
-    private let handle: FileHandle
+    private let fd: Int32
 
     public init(path: String, keepThrough iteration: Int? = nil) throws {
         self.path = path
-        let fm = FileManager.default
-        if let iteration, fm.fileExists(atPath: path) {
+        var append = false
+        if let iteration, FileManager.default.fileExists(atPath: path) {
             let kept = try RunLog.read(path).filter { $0.iteration <= iteration }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             var data = Data()
             for e in kept { data.append(try encoder.encode(e)); data.append(0x0a) }
-            try writeAtomically(data, to: path)
-        } else {
-            guard fm.createFile(atPath: path, contents: nil) else { throw ConfigError("\(path): cannot be created") }
+            try AtomicFile.write(data, to: path)
+            append = true
         }
-        guard let h = FileHandle(forWritingAtPath: path) else { throw ConfigError("\(path): cannot be opened for writing") }
-        handle = h
-        handle.seekToEndOfFile()
+        fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | (append ? 0 : O_TRUNC), 0o644)
+        if fd < 0 {
+            let code = errno
+            throw FileError(file: path, problem: "cannot create the log: \(FileError.reason(code, reading: false))")
+        }
     }
 
-    deinit { try? handle.close() }
+    deinit { close(fd) }
 
-    public func append(_ entry: LogEntry) {
+    /// Appends one line; a failure (disk full) is an error naming the log, not a crash.
+    public func append(_ entry: LogEntry) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        guard var data = try? encoder.encode(entry) else { return }
-        data.append(0x0a)
-        handle.write(data)
+        var bytes = [UInt8](try encoder.encode(entry))
+        bytes.append(0x0a)
+        var written = 0
+        while written < bytes.count {
+            let n = bytes.withUnsafeBytes { posixWrite(fd, $0.baseAddress! + written, $0.count - written) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                let code = errno
+                throw FileError(file: path, problem: "cannot append to the log: \(FileError.reason(code, reading: false))")
+            }
+            written += n
+        }
     }
 
     /// Every complete line of a log; a torn last line (killed mid-write) is skipped.
     public static func read(_ path: String) throws -> [LogEntry] {
-        guard let data = FileManager.default.contents(atPath: path) else { throw ConfigError("\(path): cannot be read") }
+        let data: Data
+        do { data = try FileContents.read(path) } catch let e as FileError {
+            throw FileError(file: path, problem: "the log \(e.problem)")
+        }
         let decoder = JSONDecoder()
         return data.split(separator: 0x0a).compactMap { try? decoder.decode(LogEntry.self, from: Data($0)) }
     }
+}
+
+// The C library's write(2), named through its module so no method called `write` shadows it.
+@inline(__always)
+private func posixWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
+    #if canImport(Glibc)
+    return Glibc.write(fd, buffer, count)
+    #else
+    return Darwin.write(fd, buffer, count)
+    #endif
 }

@@ -17,6 +17,8 @@ public final class Trainer {
     let valSet: SegmentationDataset
     public private(set) var state: TrainingState
     let outputDir: URL
+    /// `OUTPUT/.lock`, held while this trainer lives: one run per output folder.
+    let lock: OutputLock
 
     public var statePath: String { outputDir.appendingPathComponent("checkpoint.safetensors").path }
     public var bestPath: String { outputDir.appendingPathComponent("best.safetensors").path }
@@ -24,7 +26,11 @@ public final class Trainer {
     public var logPath: String { outputDir.appendingPathComponent("train.jsonl").path }
 
     /// Sets up a run in `config.output`; with `resume`, restores the state saved there.
-    public init(config: TrainConfig, trainSet: SegmentationDataset, valSet: SegmentationDataset, resume: Bool) throws {
+    /// The folder is locked for the trainer's life (a second trainer on it is refused),
+    /// temporary files that killed runs left there are removed, and no file the run writes
+    /// may be one of `inputs` (the configuration file).
+    public init(config: TrainConfig, trainSet: SegmentationDataset, valSet: SegmentationDataset, resume: Bool,
+                inputs: [OutputGuard.Input] = []) throws {
         try config.validate()
         guard trainSet.classCount == valSet.classCount else {
             throw ConfigError("train (\(trainSet.classCount)) and val (\(valSet.classCount)) class counts differ")
@@ -33,7 +39,17 @@ public final class Trainer {
         self.trainSet = trainSet
         self.valSet = valSet
         outputDir = URL(fileURLWithPath: config.output)
-        try FileManager.default.createDirectory(at: outputDir, withIntermediateDirectories: true)
+        try Folder.create(config.output)
+        lock = try OutputLock(folder: config.output)
+        AtomicFile.removeStaleTemporaries(in: config.output)
+        let written = ["checkpoint.safetensors", "best.safetensors", "best.json", "last.safetensors", "last.json", "train.jsonl"]
+        try OutputGuard.check(outputs: written.map { (config.output as NSString).appendingPathComponent($0) }, against: inputs)
+        guard Zoo.classRange.contains(trainSet.classCount) else {
+            throw ConfigError("\(trainSet.name) has \(trainSet.classCount) classes, outside \(Zoo.classRange)")
+        }
+        // Before the first allocation of the run: refuse a crop and batch that cannot fit.
+        try MemoryEstimate.check(.training, variant: config.variant!, classes: trainSet.classCount,
+                                 height: config.cropHeight, width: config.cropWidth, batch: config.batchSize)
         model = Zoo.make(config.variant!, classes: trainSet.classCount, seed: config.seed)
         optimizer = AdamW(parameters: model.parameters(), learningRate: Float(config.lrStart), weightDecay: Float(config.weightDecay))
         schedule = WarmupCosineSchedule(start: Float(config.lrStart), peak: Float(config.lrPeak), end: Float(config.lrEnd),
@@ -46,17 +62,25 @@ public final class Trainer {
                   a.cropWidth == b.cropWidth, a.dataset == b.dataset else {
                 throw ConfigError("\(statePath): the run was started with another model, dataset, batch, crop or seed; resuming would not continue it")
             }
+            guard saved.iteration <= config.iterations else {
+                throw ConfigError("\(statePath): the run is at iteration \(saved.iteration), past this run's \(config.iterations) iterations; raise --iterations to continue it")
+            }
             state = TrainingState(iteration: saved.iteration, bestMIoU: saved.bestMIoU, config: config)
         }
     }
 
     /// The loss of Eq. 7 for one batch: CE(main) + auxWeight * sum CE(aux).
     func loss(_ outputs: [Tensor], _ labels: Labels) -> (total: Tensor, main: Float, aux: Float) {
+        Self.loss(outputs, labels, auxWeight: Float(config.auxWeight))
+    }
+
+    /// Eq. 7 for outputs [main, auxiliary...], each (N, classes, H, W), and labels (N, H, W).
+    public static func loss(_ outputs: [Tensor], _ labels: Labels, auxWeight: Float) -> (total: Tensor, main: Float, aux: Float) {
         let main = crossEntropy(outputs[0], labels)
         guard outputs.count > 1 else { return (main, main.scalar, 0) }
         var auxSum = crossEntropy(outputs[1], labels)
         for o in outputs.dropFirst(2) { auxSum = add(auxSum, crossEntropy(o, labels)) }
-        return (add(main, scaled(auxSum, by: Float(config.auxWeight))), main.scalar, auxSum.scalar)
+        return (add(main, scaled(auxSum, by: auxWeight)), main.scalar, auxSum.scalar)
     }
 
     /// Trains from the current iteration to `config.iterations`. `stopAfter` ends early
@@ -97,7 +121,7 @@ public final class Trainer {
                 var e = LogEntry(iteration: done, kind: "train")
                 e.loss = lossValue; e.lossMain = Double(main); e.lossAux = Double(aux); e.learningRate = Double(lr)
                 e.imagesPerSecond = speed; e.elapsedSeconds = now.timeIntervalSince(start)
-                log.append(e)
+                try log.append(e)
                 windowStart = now; windowImages = 0
             }
             if done % config.valInterval == 0 || done == config.iterations {
@@ -105,7 +129,7 @@ public final class Trainer {
                 model.train()
                 var e = LogEntry(iteration: done, kind: "val")
                 e.valMIoU = result.miou; e.valPixelAccuracy = result.pixelAccuracy; e.elapsedSeconds = Date().timeIntervalSince(start)
-                log.append(e)
+                try log.append(e)
                 progress?.message(String(format: "iter %d: val mIoU %.2f, pixel accuracy %.2f", done, 100 * result.miou, 100 * result.pixelAccuracy))
                 if result.miou > state.bestMIoU {
                     state.bestMIoU = result.miou

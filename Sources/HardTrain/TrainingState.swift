@@ -34,8 +34,12 @@ public struct TrainingState {
 
     /// Restores model and optimizer in place and returns the saved state.
     public static func load(from path: String, model: HARDNetwork, optimizer: AdamW) throws -> TrainingState {
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard FileManager.default.fileExists(atPath: path) else {
             throw CheckpointError(file: path, problem: "no training state to resume from")
+        }
+        let data: Data
+        do { data = try FileContents.read(path) } catch let e as FileError {
+            throw CheckpointError(file: path, problem: e.problem)
         }
         let tensors: [String: Tensor], metadata: [String: String]
         do {
@@ -48,6 +52,20 @@ public struct TrainingState {
               let configText = metadata["config"],
               let config = try? JSONDecoder().decode(TrainConfig.self, from: Data(configText.utf8)) else {
             throw CheckpointError(file: path, problem: "metadata is missing or damaged")
+        }
+        // A damaged or hand-edited state must not start a run at iteration -5, beyond its own
+        // end, with a negative Adam step (a bias correction dividing by 1 - beta^-n) or NaN best.
+        guard iteration >= 0, iteration <= config.iterations else {
+            throw CheckpointError(file: path, problem: "iteration \(iteration) is outside the run's 0...\(config.iterations)")
+        }
+        guard step >= 0, step <= iteration else {
+            throw CheckpointError(file: path, problem: "AdamW step \(step) is impossible at iteration \(iteration)")
+        }
+        guard best.isFinite, best >= -1, best <= 1 else {
+            throw CheckpointError(file: path, problem: "best_miou \(best) is not a mIoU (a fraction in 0...1, or -1 before the first validation)")
+        }
+        if let bad = SafeTensors.firstNonFinite(tensors) {
+            throw CheckpointError(file: path, problem: "tensor \(bad) holds NaN or infinite values")
         }
         guard metadata["variant"] == model.variant.rawValue, metadata["classes"] == String(model.classes) else {
             throw CheckpointError(file: path, problem: "was written for \(metadata["variant"] ?? "?") with \(metadata["classes"] ?? "?") classes")

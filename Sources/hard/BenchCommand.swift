@@ -18,25 +18,32 @@ struct BenchCommand: ParsableCommand {
 
     @Option(help: "Variant (not needed with --checkpoint).") var model: String?
     @Option(help: "Model checkpoint; without it the weights are freshly initialised (speed does not depend on them).") var checkpoint: String?
-    @Option(help: "Class count for --model.") var classes = 19
-    @Option(help: "Input height.") var height = 360
-    @Option(help: "Input width.") var width = 640
-    @Option(help: "Threads (oneDNN and the engine's kernels).") var threads = ProcessInfo.processInfo.activeProcessorCount
-    @Option(help: "Timed seconds (at least).") var seconds = 5.0
-    @Option(help: "Warm-up passes.") var warmup = 10
+    @Option(parsing: .unconditional, help: "Class count for --model (\(Zoo.classRange.lowerBound)...\(Zoo.classRange.upperBound), default 19); with --checkpoint, the checkpoint's.") var classes: Int?
+    @Option(parsing: .unconditional, help: "Input height (16...16384).") var height = 360
+    @Option(parsing: .unconditional, help: "Input width (16...16384).") var width = 640
+    @Option(help: "Threads (oneDNN and the engine's kernels): 1 to 4 per core, at most 1024.") var threads = ProcessInfo.processInfo.activeProcessorCount
+    @Option(parsing: .unconditional, help: "Timed seconds (at least; above 0, at most 3600).") var seconds = 5.0
+    @Option(parsing: .unconditional, help: "Warm-up passes (0...100000).") var warmup = 10
     @Flag(name: .customLong("include-postprocess"), help: "Include the argmax to a class map.") var includePostprocess = false
     @Flag(help: "Print JSON: {model, height, width, threads, latency_ms, fps}.") var json = false
     @Flag(help: "Also print the time of every step of the inference plan (10 runs).") var profile = false
 
     func validate() throws {
-        if model == nil && checkpoint == nil { throw ValidationError("give --model or --checkpoint") }
-        if let m = model, Variant(name: m) == nil { throw ValidationError("unknown model \(m)") }
-        if height < 8 || width < 8 || threads < 1 || seconds <= 0 || warmup < 0 { throw ValidationError("invalid size, threads, seconds or warm-up") }
+        try checked {
+            if model == nil && checkpoint == nil { throw OptionError("give --model or --checkpoint") }
+            if let m = model { _ = try ModelChoice.variant(m) }
+            if let c = classes { try ModelChoice.checkClasses(c) }
+            try OptionValues.side(height, "--height")
+            try OptionValues.side(width, "--width")
+            try OptionValues.threads(threads)
+            try OptionValues.positive(seconds, "--seconds", maximum: 3600)
+            try OptionValues.count(warmup, "--warmup", minimum: 0, maximum: 100_000)
+        }
     }
 
     func run() throws {
         do {
-            let net = try checkpoint.map(Checkpoint.load) ?? Zoo.make(Variant(name: model!)!, classes: classes)
+            let net = try ModelChoice.make(model: model, classes: classes, checkpoint: checkpoint, defaultClasses: 19)
             if profile {
                 EngineThreads.set(threads)
                 let plan = try FloatGraph.trace(net, height: height, width: width).blockedInference()
@@ -46,7 +53,7 @@ struct BenchCommand: ParsableCommand {
                 print(String(format: "activations: %.1f MB shared arena (one buffer per value: %.1f MB) + %.1f MB separate",
                              Double(plan.sharedBytes) / 1e6, Double(plan.unsharedBytes) / 1e6, Double(plan.separateBytes) / 1e6))
             }
-            let r = InferenceBenchmark.run(net, height: height, width: width, threads: threads, warmup: warmup, seconds: seconds,
+            let r = try InferenceBenchmark.run(net, height: height, width: width, threads: threads, warmup: warmup, seconds: seconds,
                                            includePostprocess: includePostprocess)
             if json {
                 let e = JSONEncoder()

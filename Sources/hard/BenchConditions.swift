@@ -14,11 +14,17 @@ enum BenchConditions {
 }
 
 /// Replaces the text between `<!-- NAME:start -->` and `<!-- NAME:end -->` in a Markdown
-/// file (appending the section if absent), writing to a temporary file and renaming it.
+/// file (appending the section if absent; creating the file if there is none), written
+/// atomically. A file that exists but cannot be read is an error, never replaced by the section alone.
 enum MarkdownSection {
     static func replace(in path: String, marker: String, with body: String) throws {
         let start = "<!-- \(marker):start -->", end = "<!-- \(marker):end -->"
-        let old = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+        var old = ""
+        if FileManager.default.fileExists(atPath: path) {
+            do { old = try String(contentsOfFile: path, encoding: .utf8) } catch {
+                throw FileError(file: path, doing: "cannot read the Markdown file to update", error)
+            }
+        }
         let block = "\(start)\n\(body)\n\(end)"
         let new: String
         if let s = old.range(of: start), let e = old.range(of: end), s.upperBound <= e.lowerBound {
@@ -26,11 +32,6 @@ enum MarkdownSection {
         } else {
             new = old + (old.isEmpty || old.hasSuffix("\n") ? "" : "\n") + block + "\n"
         }
-        let tmp = path + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
-        try new.write(toFile: tmp, atomically: false, encoding: .utf8)
-        guard rename(tmp, path) == 0 else {
-            unlink(tmp)
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
-        }
+        try AtomicFile.write(new, to: path)
     }
 }

@@ -24,6 +24,8 @@ struct BenchOpsCommand: ParsableCommand {
         let conditions = BenchConditions.describe() + ", \(quick ? "quick" : "full") run"
         let table = OpBenchmark.markdown(rows, conditions: conditions)
         print(table)
-        if let output { try MarkdownSection.replace(in: output, marker: "bench-ops", with: table) }
+        if let output {
+            do { try MarkdownSection.replace(in: output, marker: "bench-ops", with: table) } catch { throw fail(error) }
+        }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HardEngine
 import HardTrain
 
 struct DemoCommand: ParsableCommand {
@@ -8,8 +9,15 @@ struct DemoCommand: ParsableCommand {
         abstract: "Train HARD-XXS on SynthStreets, evaluate it against a colour-only baseline, write a report.",
         discussion: "This is what `make demo` runs (about ten minutes on two cores). Everything lands in --output.")
 
-    @Option(help: "Training iterations.") var iterations = 800
+    @Option(parsing: .unconditional, help: "Training iterations (1...10000000).") var iterations = 800
     @Option(help: "Output folder.") var output = "runs/demo"
+
+    func validate() throws {
+        try checked {
+            try OptionValues.count(iterations, "--iterations", maximum: 10_000_000)
+            if output.isEmpty { throw OptionError("--output must name a folder") }
+        }
+    }
 
     func run() throws {
         var s = DemoRun.Settings()

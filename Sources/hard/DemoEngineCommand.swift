@@ -8,8 +8,12 @@ struct DemoEngineCommand: ParsableCommand {
         commandName: "demo-engine",
         abstract: "Train a small conv net on synthetic rectangles end to end (engine smoke run).")
 
-    @Option(help: "Training iterations (batch 8 of 48x64 images).")
+    @Option(parsing: .unconditional, help: "Training iterations (batch 8 of 48x64 images; 1...1000000).")
     var iterations = 150
+
+    func validate() throws {
+        try checked { try OptionValues.count(iterations, "--iterations", maximum: 1_000_000) }
+    }
 
     func run() throws {
         print("engine demo: backend \(Backend.current), oneDNN \(OneDNN.version) (\(OneDNN.isa))")

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HardData
+import HardEngine
 import HardModels
 import HardTrain
 
@@ -15,35 +16,28 @@ struct DatasetOptions: ParsableArguments {
     @Option(help: "Split to read (Cityscapes/CamVid: train, val, test; COCO-Stuff-10k: train, test; folder: all or a subfolder).")
     var split = "val"
 
-    @Option(name: .customLong("synth-images"), help: "SynthStreets: number of images in the split.")
+    @Option(name: .customLong("synth-images"), parsing: .unconditional, help: "SynthStreets: number of images in the split (1...1000000).")
     var synthImages = 100
 
-    @Option(name: .customLong("synth-size"), help: "SynthStreets: image size HxW.")
+    @Option(name: .customLong("synth-size"), help: "SynthStreets: image size HxW (each side 16...16384).")
     var synthSize = "360x480"
+
+    func validate() throws {
+        try checked {
+            try OptionValues.count(synthImages, "--synth-images", maximum: 1_000_000)
+            _ = try OptionValues.size(synthSize, "--synth-size")
+        }
+    }
 
     func make() throws -> SegmentationDataset {
         var c = DatasetConfig()
         c.kind = dataset
         c.root = root
-        let size = synthSize.lowercased().split(separator: "x").compactMap { Int($0) }
-        guard size.count == 2 else { throw ValidationError("--synth-size takes HxW") }
-        c.synthHeight = size[0]; c.synthWidth = size[1]
+        let size = try OptionValues.size(synthSize, "--synth-size")
+        c.synthHeight = size.height; c.synthWidth = size.width
         c.synthTrainImages = synthImages; c.synthValImages = synthImages
         return try DatasetFactory.make(c, split: split)
     }
-}
-
-/// Reports an error of user input the way every command does: one line, exit status 1.
-func fail(_ error: Error) -> ExitCode {
-    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-    return ExitCode(1)
-}
-
-func parseSize(_ text: String?) throws -> (height: Int, width: Int)? {
-    guard let text else { return nil }
-    let parts = text.lowercased().split(separator: "x").compactMap { Int($0) }
-    guard parts.count == 2, parts[0] >= 16, parts[1] >= 16 else { throw ValidationError("sizes are HxW, at least 16x16: \(text)") }
-    return (parts[0], parts[1])
 }
 
 struct EvalCommand: ParsableCommand {
@@ -53,7 +47,7 @@ struct EvalCommand: ParsableCommand {
         discussion: """
         Intersections and unions are summed over the whole set; a class with an empty union is \
         left out of the mean; pixels labelled 255 are ignored. With --input-size the images are \
-        resized for the model and the logits resized back to the label resolution.
+        resized for the model and the logits resized back to the label resolution. Writes no file.
 
         Example: hard eval --checkpoint runs/demo/best.safetensors --dataset camvid --root /data/CamVid --split test
         """
@@ -64,9 +58,16 @@ struct EvalCommand: ParsableCommand {
 
     @OptionGroup var data: DatasetOptions
 
-    @Option(help: "Evaluate only the first N images.") var limit: Int?
-    @Option(name: .customLong("input-size"), help: "Resize images to HxW for the model.") var inputSize: String?
+    @Option(parsing: .unconditional, help: "Evaluate only the first N images (N >= 1).") var limit: Int?
+    @Option(name: .customLong("input-size"), help: "Resize images to HxW for the model (each side 16...16384).") var inputSize: String?
     @Flag(help: "Print JSON: {miou, pixel_accuracy, per_class: [{name, iou}]}.") var json = false
+
+    func validate() throws {
+        try checked {
+            if let limit { try OptionValues.count(limit, "--limit") }
+            _ = try parseSize(inputSize, "--input-size")
+        }
+    }
 
     func run() throws {
         do {
@@ -76,7 +77,7 @@ struct EvalCommand: ParsableCommand {
                 throw ConfigError("\(checkpoint) has \(model.classes) classes, \(ds.name) has \(ds.classCount)")
             }
             if !json { print(ds.summary) }
-            let result = try Evaluator.evaluate(model, on: ds, limit: limit, inputSize: try parseSize(inputSize))
+            let result = try Evaluator.evaluate(model, on: ds, limit: limit, inputSize: try parseSize(inputSize, "--input-size"))
             print(json ? try result.json() : result.table())
         } catch let e as ValidationError {
             throw e
@@ -92,7 +93,11 @@ struct SegmentCommand: ParsableCommand {
         abstract: "Segment an image or a folder of images into label PNGs and colour overlays.",
         discussion: """
         For each input image writes <name>_labels.png (a palette PNG whose pixel values are the \
-        class indices) and <name>_overlay.png (the image blended with the class colours) into --output.
+        class indices) and <name>_overlay.png (the image blended with the class colours) into \
+        --output, <name> being the file name without its extension. When two inputs share that \
+        name (a.png and a.jpg, compared ignoring case) both keep their extension instead: \
+        a_png_labels.png, a_jpg_labels.png; a name still shared gets _2, _3, ... So no output \
+        replaces another, and none may be an input: --output cannot be the input folder.
 
         Example: hard segment --checkpoint runs/demo/best.safetensors photos/ --output masks/ --opacity 0.6
         """
@@ -100,31 +105,38 @@ struct SegmentCommand: ParsableCommand {
 
     @Option(help: "Model checkpoint (.safetensors with its .json).") var checkpoint: String
     @Argument(help: "An image (PNG or JPEG) or a folder of images.") var input: String
-    @Option(help: "Output folder.") var output = "segmented"
-    @Option(help: "Overlay opacity of the class colours, 0...1.") var opacity = 0.5
+    @Option(help: "Output folder (not the input folder).") var output = "segmented"
+    @Option(parsing: .unconditional, help: "Overlay opacity of the class colours, 0...1.") var opacity = 0.5
     @Option(help: "Palette: camvid, cityscapes, cocostuff (default: by the model's class count).") var palette: String?
-    @Option(name: .customLong("input-size"), help: "Resize images to HxW for the model.") var inputSize: String?
+    @Option(name: .customLong("input-size"), help: "Resize images to HxW for the model (each side 16...16384).") var inputSize: String?
 
     func validate() throws {
-        guard (0...1).contains(opacity) else { throw ValidationError("--opacity is between 0 and 1") }
+        try checked {
+            try OptionValues.number(opacity, "--opacity", in: 0...1)
+            _ = try parseSize(inputSize, "--input-size")
+            if let p = palette, !["camvid", "cityscapes", "cocostuff"].contains(p) {
+                throw OptionError("--palette: unknown palette '\(p)'; one of camvid, cityscapes, cocostuff")
+            }
+        }
     }
 
     func run() throws {
         do {
+            try Segmenter.checkOutputFolder(output, input: input)
             let model = try Checkpoint.load(checkpoint)
             let colors: [RGBColor]
             switch palette ?? (model.classes == 19 ? "cityscapes" : model.classes == 171 ? "cocostuff" : "camvid") {
             case "cityscapes": colors = CityscapesDataset.palette
             case "cocostuff": colors = CocoStuff10kDataset.palette
             case "camvid": colors = SynthStreets.palette
-            case let other: throw ValidationError("unknown palette \(other)")
+            case let other: throw OptionError("--palette: unknown palette '\(other)'")
             }
             guard colors.count >= model.classes else {
                 throw ConfigError("the \(palette ?? "camvid") palette has \(colors.count) colours for \(model.classes) classes; pass --palette")
             }
             let files = try Segmenter.inputs(input)
             let written = try Segmenter.run(model: model, inputs: files, outputDir: output, palette: colors, opacity: opacity,
-                                            inputSize: try parseSize(inputSize)) { print("segmented \($0)") }
+                                            inputSize: try parseSize(inputSize, "--input-size")) { print("segmented \($0)") }
             print("wrote \(written.count) files to \(output)")
         } catch let e as ValidationError {
             throw e

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HardDeploy
+import HardEngine
 import HardModels
 import HardNN
 
@@ -18,7 +19,9 @@ struct ExportONNXCommand: ParsableCommand {
         discussion: """
         The graph has one input `input` (1, 3, H, W: RGB normalised with ImageNet mean/std) and \
         one output `logits` (1, classes, H, W); batch norms are folded into the convolutions; \
-        only standard ops are used (Conv, Relu, Clip, Add, Concat, Resize, pools).
+        only standard ops are used (Conv, Relu, Clip, Add, Concat, Resize, pools). With \
+        --checkpoint the variant and class count are the checkpoint's (a --model or --classes \
+        that differs is refused), and -o may not be the checkpoint or its JSON.
 
         Examples:
           hard export onnx --model hard-xxs --height 360 --width 640 -o hard-xxs.onnx
@@ -27,24 +30,26 @@ struct ExportONNXCommand: ParsableCommand {
 
     @Option(help: "Variant (hard-gpu, hard-s, hard-xs, hard-xxs, hard-edge); not needed with --checkpoint.") var model: String?
     @Option(help: "Model checkpoint (.safetensors with its .json); without it the weights are freshly initialised.") var checkpoint: String?
-    @Option(help: "Class count for --model without a checkpoint.") var classes = 19
-    @Option(help: "Input height.") var height: Int
-    @Option(help: "Input width.") var width: Int
+    @Option(parsing: .unconditional, help: "Class count for --model without a checkpoint (\(Zoo.classRange.lowerBound)...\(Zoo.classRange.upperBound), default 19).") var classes: Int?
+    @Option(parsing: .unconditional, help: "Input height (16...16384).") var height: Int
+    @Option(parsing: .unconditional, help: "Input width (16...16384).") var width: Int
     @Option(name: .shortAndLong, help: "Output .onnx file.") var output: String
 
     func validate() throws {
-        if model == nil && checkpoint == nil { throw ValidationError("give --model or --checkpoint") }
-        if let m = model, Variant(name: m) == nil { throw ValidationError("unknown model \(m)") }
-        if height < 8 || width < 8 { throw ValidationError("input must be at least 8x8") }
-        if classes < 1 { throw ValidationError("--classes must be at least 1") }
+        try checked {
+            if model == nil && checkpoint == nil { throw OptionError("give --model or --checkpoint") }
+            if let m = model { _ = try ModelChoice.variant(m) }
+            if let c = classes { try ModelChoice.checkClasses(c) }
+            try OptionValues.side(height, "--height")
+            try OptionValues.side(width, "--width")
+        }
     }
 
     func run() throws {
         do {
-            let net = try checkpoint.map(Checkpoint.load) ?? Zoo.make(Variant(name: model!)!, classes: classes)
-            let data = try ONNXExporter.export(net, height: height, width: width)
-            try writeAtomically(data, to: output)
-            print("wrote \(output): \(net.variant.rawValue), \(net.classes) classes, input 1x3x\(height)x\(width), \(data.count) bytes, opset \(ONNXExporter.opset)")
+            let net = try ModelChoice.make(model: model, classes: classes, checkpoint: checkpoint, defaultClasses: 19)
+            let bytes = try ONNXExporter.write(net, height: height, width: width, to: output, checkpoint: checkpoint)
+            print("wrote \(output): \(net.variant.rawValue), \(net.classes) classes, input 1x3x\(height)x\(width), \(bytes) bytes, opset \(ONNXExporter.opset)")
         } catch {
             throw fail(error)
         }

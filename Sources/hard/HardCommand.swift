@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import HardEngine
 
 @main
 struct HardCommand: ParsableCommand {
@@ -11,6 +13,16 @@ struct HardCommand: ParsableCommand {
         built-in synthetic street scenes: train, evaluate, report. `hard <command> --help` explains each.
         """,
         subcommands: [DemoCommand.self, TrainCommand.self, EvalCommand.self, SegmentCommand.self, ModelsCommand.self, McuCommand.self,
-                      ExportCommand.self, BenchCommand.self, DoctorCommand.self, BenchOpsCommand.self, DemoEngineCommand.self]
+                      ExportCommand.self, BenchCommand.self, BenchTrainCommand.self, DoctorCommand.self, BenchOpsCommand.self, DemoEngineCommand.self]
     )
+
+    /// Refuses an argument that is not UTF-8 before parsing: Swift would replace its bad bytes
+    /// and `--output out\xFF` would be written to another folder.
+    static func main() {
+        do { try FileName.checkArguments(rawArguments()) } catch {
+            _ = fail(error)
+            Foundation.exit(1)
+        }
+        main(nil)
+    }
 }

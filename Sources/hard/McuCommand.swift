@@ -16,31 +16,37 @@ struct McuCommand: ParsableCommand {
 
 /// Options shared by `mcu build` and `mcu run`.
 struct McuOptions: ParsableArguments {
-    @Option(help: "Variant (hard-edge is the one made for microcontrollers); not needed with --checkpoint.") var model = "hard-edge"
+    @Option(help: "Variant (default hard-edge, the one made for microcontrollers); with --checkpoint, the checkpoint's.") var model: String?
     @Option(help: "Trained checkpoint (.safetensors with its .json). Without it the weights are untrained (seeded).") var checkpoint: String?
-    @Option(help: "Class count without a checkpoint.") var classes = 11
-    @Option(help: "Input height.") var height = 64
-    @Option(help: "Input width.") var width = 64
+    @Option(parsing: .unconditional, help: "Class count without a checkpoint (\(Zoo.classRange.lowerBound)...\(Zoo.classRange.upperBound), default 11).") var classes: Int?
+    @Option(parsing: .unconditional, help: "Input height (16...16384).") var height = 64
+    @Option(parsing: .unconditional, help: "Input width (16...16384).") var width = 64
     @Option(help: "Training config whose dataset calibrates (train split) and evaluates (val split); default: SynthStreets at the input size.") var config: String?
-    @Option(help: "Calibration images.") var calibrationImages = 32
+    @Option(parsing: .unconditional, help: "Calibration images (1...100000).") var calibrationImages = 32
     @Option(help: "Activation ranges: minmax, or a percentile such as 99.99.") var calibration = "minmax"
-    @Option(help: "Validation images for the float vs int8 mIoU.") var evalImages = 50
+    @Option(parsing: .unconditional, help: "Validation images for the float vs int8 mIoU (1...100000).") var evalImages = 50
     @Option(help: "Output directory (blob, input image, firmware build, report).") var output: String?
     @Option(help: "The firmware sources (the repository's Firmware/).") var firmware = "Firmware"
-    @Option(help: "Cycles per instruction assumed for the 216 MHz latency estimate (qemu counts instructions, not cycles).") var cpi = 1.0
+    @Option(parsing: .unconditional, help: "Cycles per instruction assumed for the 216 MHz latency estimate (qemu counts instructions, not cycles).") var cpi = 1.0
     @Flag(help: "Print the report as JSON.") var json = false
 
     func validate() throws {
-        if checkpoint == nil && Variant(name: model) == nil { throw ValidationError("unknown model \(model)") }
-        if height < 8 || width < 8 { throw ValidationError("input must be at least 8x8") }
-        if calibrationImages < 1 || evalImages < 1 { throw ValidationError("need at least one calibration and one evaluation image") }
-        if calibration != "minmax", Double(calibration).map({ $0 > 50 && $0 <= 100 }) != true {
-            throw ValidationError("--calibration is minmax or a percentile in (50, 100], got \(calibration)")
+        try checked {
+            if let m = model { _ = try ModelChoice.variant(m) }
+            if let c = classes { try ModelChoice.checkClasses(c) }
+            try OptionValues.side(height, "--height")
+            try OptionValues.side(width, "--width")
+            try OptionValues.count(calibrationImages, "--calibration-images", maximum: 100_000)
+            try OptionValues.count(evalImages, "--eval-images", maximum: 100_000)
+            if calibration != "minmax", Double(calibration).map({ $0 > 50 && $0 <= 100 }) != true {
+                throw OptionError("--calibration is minmax or a percentile in (50, 100], got \(calibration)")
+            }
+            try OptionValues.positive(cpi, "--cpi", maximum: 1000)
+            if let output, output.isEmpty { throw OptionError("--output must name a folder") }
         }
-        if !(cpi > 0) { throw ValidationError("--cpi must be positive") }
     }
 
-    var outputDirectory: String { output ?? "runs/mcu-\(checkpoint == nil ? model : "checkpoint")-\(height)x\(width)" }
+    var outputDirectory: String { output ?? "runs/mcu-\(checkpoint == nil ? model ?? "hard-edge" : "checkpoint")-\(height)x\(width)" }
 }
 
 /// The report of `hard mcu build|run` (JSON keys in snake_case).
@@ -92,7 +98,17 @@ struct McuOpProfile: Encodable {
 
 enum McuPipeline {
     static func build(_ o: McuOptions, log: (String) -> Void) throws -> (McuReport, String) {
-        let net = try o.checkpoint.map(Checkpoint.load) ?? Zoo.make(Variant(name: o.model)!, classes: o.classes)
+        let dir = o.outputDirectory
+        let blobPath = dir + "/model.hrdq", inputPath = dir + "/input.rgb", reportPath = dir + "/report.json"
+        // Nothing the build writes may be one of its inputs, nor land in the firmware sources.
+        var inputs = [OutputGuard.Input(o.firmware, "the --firmware source folder")]
+        if let c = o.checkpoint {
+            inputs += [OutputGuard.Input(c, "the --checkpoint"), OutputGuard.Input(Checkpoint.infoPath(for: c), "the --checkpoint's JSON")]
+        }
+        if let c = o.config { inputs.append(OutputGuard.Input(c, "the --config file")) }
+        try OutputGuard.check(outputs: [dir, blobPath, inputPath, reportPath, dir + "/firmware"], against: inputs)
+        let net = try ModelChoice.make(model: o.model, classes: o.classes, checkpoint: o.checkpoint, defaultModel: "hard-edge",
+                                       defaultClasses: 11)
         if o.checkpoint == nil { log("warning: no --checkpoint: quantizing untrained (seeded) weights") }
         var options = MicroQuantizationOptions(height: o.height, width: o.width,
                                                dataset: try o.config.map { try TrainConfig.load($0).dataset })
@@ -103,11 +119,9 @@ enum McuPipeline {
         log(String(format: "int8 vs float on %d images: mIoU %.2f vs %.2f, pixel agreement %.4f", q.evaluatedImages,
                    q.int8MIoU, q.floatMIoU, q.agreementWithFloat))
 
-        let dir = o.outputDirectory
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let blobPath = dir + "/model.hrdq", inputPath = dir + "/input.rgb"
-        try writeAtomically(Data(q.blob), to: blobPath)
-        try writeAtomically(Data(q.testImage.pixels), to: inputPath)
+        try Folder.create(dir)
+        try AtomicFile.write(q.blob, to: blobPath)
+        try AtomicFile.write(q.testImage.pixels, to: inputPath)
         log("wrote \(blobPath) (\(q.blob.count) bytes) and \(inputPath) (\(q.testImage.width)x\(q.testImage.height) RGB)")
         let elf = try MicroFirmware.build(firmwareDirectory: o.firmware, buildDirectory: dir + "/firmware",
                                           blob: blobPath, input: inputPath)
@@ -128,7 +142,7 @@ enum McuPipeline {
         enc.keyEncodingStrategy = .convertToSnakeCase
         enc.outputFormatting = [.prettyPrinted, .sortedKeys]
         let data = try enc.encode(r)
-        try writeAtomically(data, to: dir + "/report.json")
+        try AtomicFile.write(data, to: dir + "/report.json")
         if json {
             print(String(decoding: data, as: UTF8.self))
             return

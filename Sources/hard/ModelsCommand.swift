@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HardEngine
 import HardModels
 
 struct ModelsCommand: ParsableCommand {
@@ -17,30 +18,39 @@ struct ModelsCommand: ParsableCommand {
     @Flag(help: "Print JSON: an array of {name, classes, height, width, params, macs, ...}.")
     var json = false
 
-    @Option(help: "Override the class count for every variant.")
+    @Option(parsing: .unconditional, help: "Override the class count for every variant.")
     var classes: Int?
 
-    @Option(help: "Override the input height (with --width).")
+    @Option(parsing: .unconditional, help: "Override the input height (with --width).")
     var height: Int?
 
-    @Option(help: "Override the input width (with --height).")
+    @Option(parsing: .unconditional, help: "Override the input width (with --height).")
     var width: Int?
 
     @Option(help: "Also print MACs and parameters per module for this variant (e.g. hard-xxs).")
     var detail: String?
 
-    @Option(help: "Module depth for --detail (1 = top-level modules).")
+    @Option(parsing: .unconditional, help: "Module depth for --detail (1 = top-level modules; at most 32).")
     var depth = 2
 
     func validate() throws {
-        if let d = detail, Variant(name: d) == nil { throw ValidationError("unknown variant \(d); one of \(Variant.allCases.map(\.rawValue).joined(separator: ", "))") }
-        if (height == nil) != (width == nil) { throw ValidationError("give --height and --width together") }
-        if let h = height, let w = width, h < 8 || w < 8 { throw ValidationError("input must be at least 8x8") }
-        if let c = classes, c < 1 { throw ValidationError("--classes must be at least 1") }
+        try checked {
+            if let d = detail { _ = try ModelChoice.variant(d, "--detail") }
+            if (height == nil) != (width == nil) { throw OptionError("give --height and --width together") }
+            if let h = height { try OptionValues.side(h, "--height") }
+            if let w = width { try OptionValues.side(w, "--width") }
+            if let c = classes { try ModelChoice.checkClasses(c) }
+            try OptionValues.count(depth, "--depth", maximum: 32)
+        }
     }
 
     func run() throws {
-        let rows = Variant.allCases.map { ModelSummary.measure($0, classes: classes, height: height, width: width) }
+        let rows: [ModelSummary]
+        do {
+            rows = try Variant.allCases.map { try ModelSummary.measure($0, classes: classes, height: height, width: width) }
+        } catch {
+            throw fail(error)
+        }
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -62,7 +72,11 @@ struct ModelsCommand: ParsableCommand {
         }
         if let d = detail, let v = Variant(name: d) {
             print("")
-            for line in ModelBreakdown.lines(v, classes: classes, height: height, width: width, depth: depth) { print(line) }
+            do {
+                for line in try ModelBreakdown.lines(v, classes: classes, height: height, width: width, depth: depth) { print(line) }
+            } catch {
+                throw fail(error)
+            }
         }
         print("MACs count every op that runs (conv, BN, pooling, resize, add); FLOPs = 2 x MACs. Paper \"FLOPs\" read as MACs.")
     }

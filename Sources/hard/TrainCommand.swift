@@ -39,18 +39,33 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Dataset root folder (not needed for synthstreets).")
     var root: String?
 
-    @Option(help: "Training iterations.") var iterations: Int?
-    @Option(name: .customLong("batch-size"), help: "Images per batch.") var batchSize: Int?
-    @Option(help: "Crop size HxW, e.g. 360x360.") var crop: String?
-    @Option(name: .customLong("lr-peak"), help: "Peak learning rate after the warm-up.") var lrPeak: Double?
-    @Option(name: .customLong("val-interval"), help: "Validate every N iterations.") var valInterval: Int?
-    @Option(name: .customLong("val-images"), help: "Validate on the first N images only.") var valImages: Int?
-    @Option(name: .customLong("checkpoint-interval"), help: "Save the training state every N iterations.") var checkpointInterval: Int?
-    @Option(help: "Random seed (initialisation, data order, augmentation).") var seed: UInt64?
+    @Option(parsing: .unconditional, help: "Training iterations (1...100000000).") var iterations: Int?
+    @Option(name: .customLong("batch-size"), parsing: .unconditional, help: "Images per batch (1...4096).") var batchSize: Int?
+    @Option(help: "Crop size HxW, e.g. 360x360 (each side 16...16384).") var crop: String?
+    @Option(name: .customLong("lr-peak"), parsing: .unconditional, help: "Peak learning rate after the warm-up (above 0).") var lrPeak: Double?
+    @Option(name: .customLong("val-interval"), parsing: .unconditional, help: "Validate every N iterations (N >= 1).") var valInterval: Int?
+    @Option(name: .customLong("val-images"), parsing: .unconditional, help: "Validate on the first N images only (N >= 1).") var valImages: Int?
+    @Option(name: .customLong("checkpoint-interval"), parsing: .unconditional, help: "Save the training state every N iterations (N >= 1).") var checkpointInterval: Int?
+    @Option(parsing: .unconditional, help: "Random seed (initialisation, data order, augmentation).") var seed: UInt64?
     @Option(help: "Output folder for logs and checkpoints.") var output: String?
 
     @Flag(help: "Continue the run in --output from its last checkpoint (same LR step, same data order).")
     var resume = false
+
+    /// Flags are checked here, naming the flag; the configuration file's keys by `TrainConfig.validate`.
+    func validate() throws {
+        try checked {
+            if let m = model { _ = try ModelChoice.variant(m) }
+            if let iterations { try OptionValues.count(iterations, "--iterations", maximum: 100_000_000) }
+            if let batchSize { try OptionValues.count(batchSize, "--batch-size", maximum: 4096) }
+            if let crop { _ = try OptionValues.size(crop, "--crop") }
+            if let lrPeak { try OptionValues.positive(lrPeak, "--lr-peak") }
+            if let valInterval { try OptionValues.count(valInterval, "--val-interval") }
+            if let valImages { try OptionValues.count(valImages, "--val-images") }
+            if let checkpointInterval { try OptionValues.count(checkpointInterval, "--checkpoint-interval") }
+            if let output, output.isEmpty { throw OptionError("--output must name a folder") }
+        }
+    }
 
     func run() throws {
         do {
@@ -61,9 +76,8 @@ struct TrainCommand: ParsableCommand {
             if let iterations { c.iterations = iterations }
             if let batchSize { c.batchSize = batchSize }
             if let crop {
-                let parts = crop.lowercased().split(separator: "x").compactMap { Int($0) }
-                guard parts.count == 2 else { throw ValidationError("--crop takes HxW, e.g. 360x360") }
-                c.cropHeight = parts[0]; c.cropWidth = parts[1]
+                let size = try OptionValues.size(crop, "--crop")
+                c.cropHeight = size.height; c.cropWidth = size.width
             }
             if let lrPeak { c.lrPeak = lrPeak }
             if let valInterval { c.valInterval = valInterval }
@@ -76,7 +90,8 @@ struct TrainCommand: ParsableCommand {
             let valSet = try DatasetFactory.make(c.dataset, split: c.dataset.valSplit)
             print("train: \(trainSet.summary)")
             print("val:   \(valSet.summary)")
-            let trainer = try Trainer(config: c, trainSet: trainSet, valSet: valSet, resume: resume)
+            let trainer = try Trainer(config: c, trainSet: trainSet, valSet: valSet, resume: resume,
+                                      inputs: config.map { [OutputGuard.Input($0, "the --config file")] } ?? [])
             print("model: \(c.model), \(trainer.model.inferenceParameterCount) parameters; backend \(Backend.current); output \(c.output)")
             if resume { print("resuming at iteration \(trainer.state.iteration) of \(c.iterations)") }
             let final = try trainer.run(progress: ProgressReporter(total: c.iterations))

@@ -29,6 +29,30 @@ final class SynthStreetsTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(withSign, 10, "signs in many images")
     }
 
+    /// Regression: 640x360 (wide and short) crashed in `drawCar`, whose shadow rectangle ran
+    /// past the bottom edge. Every size from 16x16 up and every aspect ratio must render, with
+    /// the release build's bounds checks on: a property test over random sizes and scenes.
+    func testEverySizeAndAspectRatioRenders() {
+        var rng = SeededGenerator(seed: 11)
+        // The crashing size, its transpose and extreme aspect ratios, then random sizes
+        // (small, to keep the debug-build test fast: the renderer's arithmetic is per pixel).
+        var sizes = [(640, 360), (360, 640), (16, 16), (16, 400), (400, 16), (1024, 17), (17, 1024)]
+        for _ in 0..<40 {
+            let w = 16 + Int(rng.next() % 240), h = 16 + Int(rng.next() % 240)
+            sizes.append((w, h))
+        }
+        for (w, h) in sizes {
+            let ds = SynthStreets(split: .train, count: 4, width: w, height: h, seed: rng.next())
+            for i in 0..<(w * h > 100_000 ? 4 : 2) {
+                let (image, labels) = ds.sample(i)
+                XCTAssertEqual(image.width, w)
+                XCTAssertEqual(image.height, h)
+                XCTAssertEqual(labels.values.count, w * h)
+                XCTAssertFalse(labels.values.contains(LabelMap.ignore), "every pixel labelled at \(w)x\(h)")
+            }
+        }
+    }
+
     func testAnyResolutionWorks() {
         for (w, h) in [(64, 48), (131, 97), (480, 360)] {
             let (image, labels) = SynthStreets(split: .val, count: 1, width: w, height: h).sample(0)

@@ -106,6 +106,38 @@ final class CheckpointTests: XCTestCase {
         XCTAssertGreaterThan(failures, 100, "most corruptions must be detected")
     }
 
+    /// Regression (issue 11): `classes` of 10^7 in the sidecar or the metadata built a
+    /// classifier of gigabytes and crashed; it is refused, naming the file.
+    func testAbsurdClassCountsAreRefusedNotBuilt() throws {
+        let good = path("c.safetensors")
+        try Checkpoint.save(Zoo.make(.edge, classes: 11), to: good)
+        let sidecar = path("c.json")
+        try Data(#"{"format": "hard-checkpoint", "version": 1, "variant": "hard-edge", "classes": 10000000}"#.utf8)
+            .write(to: URL(fileURLWithPath: sidecar))
+        assertCheckpointError(sidecar, contains: "'classes' is 10000000, outside 1...255") { _ = try Checkpoint.load(good) }
+
+        // The same in the safetensors metadata of a lone file.
+        try FileManager.default.removeItem(atPath: sidecar)
+        let model = Zoo.make(.edge, classes: 11)
+        let blob = try SafeTensors.encode(model.stateDict(), metadata: ["variant": "hard-edge", "classes": "10000000"])
+        try blob.write(to: URL(fileURLWithPath: good))
+        assertCheckpointError(good, contains: "outside 1...255") { _ = try Checkpoint.load(good) }
+        try SafeTensors.encode(model.stateDict(), metadata: ["variant": "hard-edge", "classes": "-3"]).write(to: URL(fileURLWithPath: good))
+        assertCheckpointError(good, contains: "outside 1...255") { _ = try Checkpoint.load(good) }
+    }
+
+    /// Regression (issue 11): NaN or infinite weights loaded silently and gave NaN logits.
+    func testNonFiniteWeightsAreRefusedNamingTheTensor() throws {
+        let model = Zoo.make(.edge, classes: 11)
+        let (name, tensor) = model.stateDict()[3]
+        tensor.pointer[tensor.count / 2] = .nan
+        try Checkpoint.save(model, to: path("n.safetensors"))
+        assertCheckpointError(path("n.safetensors"), contains: "tensor \(name) holds NaN") { _ = try Checkpoint.load(path("n.safetensors")) }
+        tensor.pointer[tensor.count / 2] = -.infinity
+        try Checkpoint.save(model, to: path("n.safetensors"))
+        assertCheckpointError(path("n.safetensors"), contains: "infinite") { _ = try Checkpoint.load(path("n.safetensors")) }
+    }
+
     func testSafeTensorsLayoutIsTheReferenceFormat() throws {
         let t = Tensor(shape: [2, 1], data: [1.5, -2])
         let data = try SafeTensors.encode([("w", t)])

@@ -3,8 +3,9 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import HardEngine
 
-/// Whole-file reads and atomic writes for the codecs, with errors that name the file.
+/// Whole-file reads for the codecs (writes go through `AtomicFile`), with errors that name the file.
 ///
 /// POSIX calls rather than Foundation's `Data(contentsOf:)`: errno says *why* a file could
 /// not be read (missing, permission, a folder), and that reason is what the user needs.
@@ -48,68 +49,24 @@ enum FileIO {
         return bytes
     }
 
-    /// Writes `bytes` to a temporary file in the destination's folder, flushes it to disk and
-    /// renames it over `path`: readers see the old file or the whole new one, never a part.
+    /// Writes `bytes` atomically (`AtomicFile`), as an image error naming `path`.
     static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
-        let slash = path.lastIndex(of: "/")
-        let folder = slash.map { String(path[..<$0]) }.map { $0.isEmpty ? "/" : $0 } ?? "."
-        let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
-        if base.isEmpty { throw ImageIOError(file: path, problem: "not a file name (ends with /)") }
-        let temporary = folder + "/." + base + ".tmp-\(getpid())-\(UInt32.random(in: 0 ... .max))"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        if fd < 0 {
-            throw ImageIOError(file: path, problem: "cannot create a file in \(folder): \(reason(errno, reading: false))")
-        }
-        var written = 0
-        var failure: Int32 = 0
-        while written < bytes.count {
-            let n = bytes.withUnsafeBytes { buffer in
-                posixWrite(fd, buffer.baseAddress! + written, bytes.count - written)
-            }
-            if n < 0 {
-                if errno == EINTR { continue }
-                failure = errno
-                break
-            }
-            written += n
-        }
-        if failure == 0 && fsync(fd) != 0 { failure = errno }
-        if close(fd) != 0 && failure == 0 { failure = errno }
-        if failure == 0 && rename(temporary, path) != 0 { failure = errno }
-        if failure != 0 {
-            unlink(temporary)
-            throw ImageIOError(file: path, problem: "cannot write: \(reason(failure, reading: false))")
+        do { try AtomicFile.write(bytes, to: path) } catch let e as FileError {
+            throw ImageIOError(file: e.file, problem: e.problem)
         }
     }
 
     /// errno as words a user can act on.
-    static func reason(_ code: Int32, reading: Bool) -> String {
-        switch code {
-        case ENOENT: return reading ? "no such file" : "no such folder"
-        case EACCES, EPERM: return "permission denied"
-        case EISDIR: return "is a folder"
-        case ENOSPC: return "no space left on the device"
-        default: return String(cString: strerror(code))
-        }
-    }
+    static func reason(_ code: Int32, reading: Bool) -> String { FileError.reason(code, reading: reading) }
 }
 
-// The free functions `read` and `write` are shadowed inside `FileIO` by `FileIO.read`;
-// these names reach the C library's.
+// The free function `read` is shadowed inside `FileIO` by `FileIO.read`; this name
+// reaches the C library's.
 @inline(__always)
 private func posixRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int {
     #if canImport(Glibc)
     return Glibc.read(fd, buffer, count)
     #else
     return Darwin.read(fd, buffer, count)
-    #endif
-}
-
-@inline(__always)
-private func posixWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
-    #if canImport(Glibc)
-    return Glibc.write(fd, buffer, count)
-    #else
-    return Darwin.write(fd, buffer, count)
     #endif
 }

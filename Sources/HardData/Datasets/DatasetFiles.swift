@@ -1,4 +1,5 @@
 import Foundation
+import HardEngine
 
 /// What the dataset loaders share: looking at folders when a dataset is opened, and reading
 /// and checking one sample when it is asked for. Every problem is a `DatasetError` that
@@ -39,14 +40,14 @@ enum DatasetFiles {
     }
 
     /// The entries of a folder, sorted by name so that sample order is the same on every
-    /// machine; hidden entries (".DS_Store", editors' temporary files) are skipped.
+    /// machine; hidden entries (".DS_Store", editors' temporary files) are skipped. A name
+    /// that is not UTF-8 is refused, naming it escaped (`images/a\xFF.png`): a `String` path
+    /// cannot name it, and reading another file, or reporting its mask missing, would mislead.
     static func entries(of folder: String) throws -> [String] {
         do {
-            return try FileManager.default.contentsOfDirectory(atPath: folder)
-                .filter { !$0.hasPrefix(".") }
-                .sorted()
-        } catch {
-            throw DatasetError(file: folder, problem: "cannot list the folder: \(error.localizedDescription)")
+            return try Folder.entries(of: folder)
+        } catch let error as FileError {
+            throw DatasetError(file: error.file, problem: error.problem)
         }
     }
 
@@ -62,7 +63,7 @@ enum DatasetFiles {
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
-            throw DatasetError(file: path, problem: "cannot read \(what): \(error.localizedDescription)")
+            throw DatasetError(file: path, problem: "cannot read \(what): \(FileError.words(for: error))")
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw DatasetError(file: path, problem: "\(what) is not UTF-8 text")

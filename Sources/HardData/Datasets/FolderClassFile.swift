@@ -1,4 +1,5 @@
 import Foundation
+import HardEngine
 
 /// `classes.json`, read and checked: every problem is a `DatasetError` naming the file
 /// and saying where in it the problem is.
@@ -27,7 +28,7 @@ struct FolderClassFile {
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
-            throw DatasetError(file: path, problem: "cannot read: \(error.localizedDescription)")
+            throw DatasetError(file: path, problem: "cannot read: \(FileError.words(for: error))")
         }
         return try parse(data, name: path)
     }

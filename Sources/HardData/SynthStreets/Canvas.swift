@@ -31,6 +31,22 @@ struct Canvas {
         for y in ya..<yb { for x in xa..<xb { set(x, y, color(x, y), label) } }
     }
 
+    /// Multiplies the colour of [x0, x1) x [y0, y1) by `factor`, labels unchanged (a shadow).
+    /// Edges are truncated toward zero, then clipped: a rectangle partly or wholly outside the
+    /// canvas (a car near the bottom edge of a wide, short image) darkens only what is inside.
+    mutating func darken(_ x0: Double, _ y0: Double, _ x1: Double, _ y1: Double, by factor: Float) {
+        guard x0.isFinite, y0.isFinite, x1.isFinite, y1.isFinite else { return }
+        let limit = Double(Int32.max)
+        let xa = max(0, Int(max(x0, -limit))), xb = min(width, Int(min(x1, limit)))
+        let ya = max(0, Int(max(y0, -limit))), yb = min(height, Int(min(y1, limit)))
+        guard xa < xb && ya < yb else { return }
+        for y in ya..<yb {
+            for i in (y * width + xa)..<(y * width + xb) {
+                rgb[3 * i] *= factor; rgb[3 * i + 1] *= factor; rgb[3 * i + 2] *= factor
+            }
+        }
+    }
+
     /// Fills the ellipse centred at (cx, cy) with radii (rx, ry).
     mutating func fillEllipse(_ cx: Double, _ cy: Double, _ rx: Double, _ ry: Double, label: UInt8,
                               color: (Int, Int) -> SIMD3<Float>) {

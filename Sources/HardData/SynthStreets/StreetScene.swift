@@ -300,12 +300,7 @@ struct StreetScene {
         let glass = SIMD3<Float>(0.12, 0.15, 0.2), tyre = SIMD3<Float>(0.05, 0.05, 0.05)
         // Shadow on the road (keeps the road's label).
         let gx = screenX(x, z)
-        for py in Int(screenY(0.05, z))..<min(height, Int(screenY(0, z) + 2)) {
-            for px in Int(gx - halfWidth * k * 1.1)..<Int(gx + halfWidth * k * 1.1) where px >= 0 && px < width && py >= 0 {
-                let i = py * width + px
-                canvas.rgb[3 * i] *= 0.5; canvas.rgb[3 * i + 1] *= 0.5; canvas.rgb[3 * i + 2] *= 0.5
-            }
-        }
+        canvas.darken(gx - halfWidth * k * 1.1, screenY(0.05, z), gx + halfWidth * k * 1.1, screenY(0, z) + 2, by: 0.5)
         // The side facing the camera, drawn first, then the near (rear) face over it.
         let sideX = x > 0 ? x - halfWidth : x + halfWidth
         if abs(sideX) > 0.3 {

@@ -1,4 +1,5 @@
 import Foundation
+import HardEngine
 
 /// A failed firmware build or run: the step, and what the tool said.
 public struct FirmwareError: Error, CustomStringConvertible {
@@ -109,7 +110,7 @@ public enum MicroFirmware {
         p.standardOutput = pipe
         p.standardError = pipe
         do { try p.run() } catch {
-            throw FirmwareError(step: arguments.first ?? tool, detail: "cannot start: \(error)")
+            throw FirmwareError(step: arguments.first ?? tool, detail: "cannot start: \(FileError.words(for: error))")
         }
         let timer = DispatchWorkItem { if p.isRunning { p.terminate() } }
         DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: timer)

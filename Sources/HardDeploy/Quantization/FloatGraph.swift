@@ -40,7 +40,7 @@ public struct FloatGraph {
 
     /// Traces `model` (switched to eval mode, batch norms folded: irreversible) at H x W.
     public static func trace(_ model: HARDNetwork, height: Int, width: Int) throws -> FloatGraph {
-        let trace = InferenceTrace(model, height: height, width: width)
+        let trace = try InferenceTrace(model, height: height, width: width)
         let (x, y, events) = (trace.input, trace.output, trace.events)
         var g = FloatGraph(classes: model.classes)
         var ids: [ObjectIdentifier: Int] = [ObjectIdentifier(x): 0]

@@ -11,9 +11,15 @@ public final class TensorStorage: @unchecked Sendable {
 
     private static let live = Atomic<Int>(0)
     private static let liveObjects = Atomic<Int>(0)
+    private static let peak = Atomic<Int>(0)
 
     /// Bytes held by all storages alive right now.
     public static var liveBytes: Int { live.load(ordering: .relaxed) }
+    /// The most bytes alive at once since the last `resetPeak()`: what a calibration pass
+    /// measures to estimate the memory of a larger one (`MemoryEstimate`).
+    public static var peakBytes: Int { peak.load(ordering: .relaxed) }
+    /// Starts a new peak measurement at the current live bytes.
+    public static func resetPeak() { peak.store(live.load(ordering: .relaxed), ordering: .relaxed) }
     /// Number of storages alive right now.
     public static var liveCount: Int { liveObjects.load(ordering: .relaxed) }
 
@@ -37,10 +43,14 @@ public final class TensorStorage: @unchecked Sendable {
         var raw: UnsafeMutableRawPointer? = nil
         let bytes = max(count, 1) * MemoryLayout<Float>.stride
         let rc = posix_memalign(&raw, 64, bytes)
-        precondition(rc == 0 && raw != nil, "out of memory allocating \(bytes) bytes")
+        // Sizes from outside (images, checkpoints, input sizes) are checked before they get
+        // here (MemoryEstimate, the codecs' pixel limit, the safetensors byte ranges); what
+        // still fails is the machine running out under us, which no caller can repair.
+        precondition(rc == 0 && raw != nil, "out of memory: cannot allocate \(SystemMemory.format(bytes)) for a tensor of \(count) floats")
         pointer = raw!.bindMemory(to: Float.self, capacity: max(count, 1))
         if zeroed { pointer.initialize(repeating: 0, count: max(count, 1)) }
-        Self.live.add(bytes, ordering: .relaxed)
+        let now = Self.live.add(bytes, ordering: .relaxed).newValue
+        Self.peak.max(now, ordering: .relaxed)
         Self.liveObjects.add(1, ordering: .relaxed)
     }
 

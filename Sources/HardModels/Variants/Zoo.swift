@@ -43,8 +43,15 @@ public enum Zoo {
         }
     }
 
+    /// Class counts `hard` accepts anywhere (flags, configs, checkpoints). Label maps are
+    /// 8-bit (PNG masks, `LabelMap`) with 255 as the ignore index, so 255 classes is the most
+    /// a prediction can name; the field's sets fit (COCO-Stuff 171, ADE20K 150, Cityscapes 19).
+    /// A damaged count of 10^7 would ask for a classifier of gigabytes and is refused instead.
+    public static let classRange = 1...255
+
     /// Builds a variant with freshly initialised (seeded) weights.
     public static func make(_ v: Variant, classes: Int, seed: UInt64 = 0) -> HARDNetwork {
+        precondition(classRange.contains(classes), "\(classes) classes is outside \(classRange); validate before building")
         switch v {
         case .gpu: return HARDGPU(config: gpu, classes: classes, seed: seed)
         default: return HARDLite(variant: v, config: lite(v), classes: classes, seed: seed)
