@@ -1,5 +1,6 @@
 import Foundation
 import HardData
+import HardEngine
 import HardModels
 import Yams
 
@@ -87,16 +88,32 @@ public struct TrainConfig: Codable, Sendable, Equatable {
 
     /// Reads a .yaml/.yml or .json file; unknown keys are errors (a typo must not be ignored).
     public static func load(_ path: String) throws -> TrainConfig {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ConfigError("\(path): cannot be read")
-        }
+        let data: Data
+        do { data = try FileContents.read(path) } catch let e as FileError { throw ConfigError(e.description) }
+        return try parse(data, path: path)
+    }
+
+    /// Parses the bytes of a configuration file as `load` does: JSON when `path` ends in
+    /// `.json`, else YAML. `path` names the file in errors; nothing is read from it.
+    public static func parse(_ data: Data, path: String) throws -> TrainConfig {
         guard let text = String(data: data, encoding: .utf8) else { throw ConfigError("\(path): not UTF-8 text") }
         do {
+            // Depth and alias limits first: the parsers below recurse and expand aliases.
+            try ConfigTextLimits.check(text)
+            // YAML and JSON parsers keep the last of two equal keys; a config that says
+            // `iterations` twice is a mistake to report, not a choice to make silently.
+            // JSON is YAML's flow syntax, so one composer checks both.
+            // (libyaml refuses a few JSON spellings, e.g. tab indentation; JSONDecoder still
+            // parses those below, without the duplicate check.)
+            let node = path.hasSuffix(".json") ? ((try? Yams.compose(yaml: text)) ?? nil) : try Yams.compose(yaml: text)
+            if let node { try checkDuplicateKeys(node, at: "") }
             let config: TrainConfig
             if path.hasSuffix(".json") {
                 config = try JSONDecoder().decode(TrainConfig.self, from: data)
                 try checkKeys(try JSONSerialization.jsonObject(with: data), path: path)
             } else {
+                // What Yams' converters trap on instead of throwing (found by `make fuzz`).
+                if let node { try YamsTraps.check(node) }
                 config = try YAMLDecoder().decode(TrainConfig.self, from: text)
                 try checkKeys(try Yams.load(yaml: text) ?? [String: Any](), path: path)
             }
@@ -121,6 +138,26 @@ public struct TrainConfig: Codable, Sendable, Equatable {
         if let ds = dict["dataset"] as? [String: Any],
            let bad = ds.keys.sorted().first(where: { !DatasetConfig.knownKeys.contains($0) }) {
             throw ConfigError("unknown key 'dataset.\(bad)'")
+        }
+    }
+
+    /// Throws on the first mapping that holds a key twice, naming it with its line.
+    static func checkDuplicateKeys(_ node: Node, at path: String) throws {
+        switch node {
+        case .mapping(let mapping):
+            var seen = Set<String>()
+            for (key, value) in mapping {
+                let name = key.string ?? "\(key)"
+                let full = path.isEmpty ? name : "\(path).\(name)"
+                if !seen.insert(name).inserted {
+                    throw ConfigError("key '\(full)' appears twice (again on line \(key.mark?.line ?? 0)); keep one")
+                }
+                try checkDuplicateKeys(value, at: full)
+            }
+        case .sequence(let sequence):
+            for (i, item) in sequence.enumerated() { try checkDuplicateKeys(item, at: "\(path)[\(i)]") }
+        default:
+            break
         }
     }
 
@@ -152,6 +189,8 @@ public struct TrainConfig: Codable, Sendable, Equatable {
         try need(warmupIterations >= 0 && warmupIterations <= iterations, "warmup", "must be between 0 and iterations")
         try need(weightDecay >= 0 && auxWeight >= 0, "weight_decay/aux_weight", "must not be negative")
         try need(valInterval > 0 && checkpointInterval > 0 && logInterval > 0, "*_interval", "intervals must be positive")
+        if let valImages { try need(valImages >= 1, "val_images", "must be at least 1 (leave it out for the whole validation set), got \(valImages)") }
+        try need(cropHeight <= 16384 && cropWidth <= 16384, "crop_height/crop_width", "must be at most 16384")
         try need(loaderWorkers >= 1 && loaderWorkers <= 16, "loader_workers", "must be 1...16")
         try dataset.validate()
     }
@@ -204,7 +243,9 @@ public struct DatasetConfig: Codable, Sendable, Equatable {
         if kind != "synthstreets" && (root ?? "").isEmpty { throw ConfigError("'dataset.root': needed for \(kind)") }
         if kind == "synthstreets" {
             guard synthTrainImages > 0 && synthValImages > 0 else { throw ConfigError("'dataset.synth_*_images': must be positive") }
-            guard synthWidth >= 16 && synthHeight >= 16 else { throw ConfigError("'dataset.synth_width/height': at least 16") }
+            guard (16...16384).contains(synthWidth) && (16...16384).contains(synthHeight) else {
+                throw ConfigError("'dataset.synth_width/height': must be 16...16384, got \(synthWidth)x\(synthHeight)")
+            }
         }
     }
 }

@@ -48,7 +48,7 @@ public enum ImageFile {
     }
 
     /// Decodes label-map bytes, as `readLabels`.
-    static func decodeLabels(_ bytes: [UInt8], name: String, colors: [RGBColor: UInt8]?,
+    package static func decodeLabels(_ bytes: [UInt8], name: String, colors: [RGBColor: UInt8]?,
                              unknownColorIsIgnore: Bool) throws -> LabelMap {
         switch try ImageFormat.detect(bytes, name: name) {
         case .jpeg:

@@ -70,15 +70,19 @@ enum PNGCodec {
     }
 
     private static func decode(_ bytes: [UInt8], header: Header, channels: Int, name: String) throws -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: header.width * header.height * channels)
         var message = messageBuffer()
-        let status = bytes.withUnsafeBufferPointer { data in
-            out.withUnsafeMutableBufferPointer { pixels in
+        var status: Int32 = 0
+        // Left uninitialized: a successful decode writes every row, and a truncated file whose
+        // header claims a huge image then costs address space, not that much zeroed memory.
+        let count = header.width * header.height * channels
+        let out = [UInt8](unsafeUninitializedCapacity: count) { pixels, initialized in
+            status = bytes.withUnsafeBufferPointer { data in
                 message.withUnsafeMutableBufferPointer {
                     hard_png_decode(data.baseAddress, data.count, UInt32(header.width), UInt32(header.height),
-                                    Int32(channels), pixels.baseAddress, pixels.count, $0.baseAddress)
+                                    Int32(channels), pixels.baseAddress, count, $0.baseAddress)
                 }
             }
+            initialized = count
         }
         if status != 0 { throw ImageIOError(file: name, problem: "damaged PNG: \(text(message))") }
         return out
