@@ -2,7 +2,9 @@
 // hard: HARD real-time semantic segmentation, from GPU to microcontroller, in Swift.
 import PackageDescription
 
-let optimized: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+// Release builds keep Swift's checks (bounds, overflow, preconditions): a damaged input must
+// become an error, never memory corruption. Hot loops check their bounds once outside the
+// loop and use unsafe pointers inside it (docs/reliability.md has the measured cost).
 
 let package = Package(
     name: "hard",
@@ -37,47 +39,53 @@ let package = Package(
         // beside a portable one (Swift has no per-function target features).
         .target(name: "CFastKernels", cSettings: [.unsafeFlags(["-O3", "-ffp-contract=fast"])]),
         // Tensor, reverse-mode autodiff, the op set and its two backends.
-        .target(name: "HardEngine", dependencies: ["CDNNL", "CFastKernels"], swiftSettings: optimized),
+        .target(name: "HardEngine", dependencies: ["CDNNL", "CFastKernels"]),
         // Modules, layers, losses, optimizers, schedules.
-        .target(name: "HardNN", dependencies: ["HardEngine"], swiftSettings: optimized),
+        .target(name: "HardNN", dependencies: ["HardEngine"]),
         // HARD's blocks, the five variants, complexity, checkpoints.
-        .target(name: "HardModels", dependencies: ["HardEngine", "HardNN"], swiftSettings: optimized),
+        .target(name: "HardModels", dependencies: ["HardEngine", "HardNN"]),
         // Image codecs, datasets, transforms, the prefetching loader, SynthStreets.
-        .target(name: "HardData", dependencies: ["HardEngine", "CPNGShim", "CTurboJPEG"], swiftSettings: optimized),
+        .target(name: "HardData", dependencies: ["HardEngine", "CPNGShim", "CTurboJPEG"]),
         // Training loop, losses, metrics, evaluation, segmentation, run logs.
         .target(name: "HardTrain", dependencies: ["HardEngine", "HardNN", "HardModels", "HardData",
-                                                  .product(name: "Yams", package: "Yams")], swiftSettings: optimized),
+                                                  .product(name: "Yams", package: "Yams")]),
         // The int8 runtime: no Foundation, no existentials; also compiled with Embedded Swift
         // into the Cortex-M7 firmware (Firmware/), so host and microcontroller run one code.
-        .target(name: "HardMicro", dependencies: ["CMicroDSP"], swiftSettings: optimized),
+        .target(name: "HardMicro", dependencies: ["CMicroDSP"]),
         // The Armv7E-M DSP instructions (SMLAD, SXTB16, ...) as inline C, with portable
         // fallbacks computing the same integers on the host.
         .target(name: "CMicroDSP"),
         // Deployment: ONNX export (the protobuf code is generated once and committed, Tools/onnx),
         // int8 quantization, the microcontroller build.
         .target(name: "HardDeploy", dependencies: ["HardEngine", "HardNN", "HardModels", "HardData", "HardTrain", "HardMicro",
-                                                   .product(name: "SwiftProtobuf", package: "swift-protobuf")],
-                swiftSettings: optimized),
+                                                   .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         // The command-line tool: parses and delegates.
         .executableTarget(
             name: "hard",
             dependencies: [
                 "HardEngine", "HardNN", "HardModels", "HardData", "HardTrain", "HardDeploy", "HardMicro",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
-            swiftSettings: optimized
+            ]
         ),
+        // Fuzz targets for the readers of untrusted input (PNG, JPEG, safetensors, config,
+        // int8 blob), and their libFuzzer entry point; Fuzz/run.sh (`make fuzz`) builds it
+        // with -sanitize=fuzzer, an ordinary build replays files through the same targets.
+        .target(name: "HardFuzzTargets", dependencies: ["HardEngine", "HardNN", "HardData", "HardTrain", "HardMicro"]),
+        .executableTarget(name: "hard-fuzz", dependencies: ["HardFuzzTargets"]),
         .testTarget(
             name: "HardEngineTests",
             dependencies: ["HardEngine"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "HardNNTests", dependencies: ["HardNN", "HardEngine"]),
-        .testTarget(name: "HardModelsTests", dependencies: ["HardModels", "HardNN", "HardEngine"]),
+        // Fixtures/torch: parity with the PyTorch twin (Tools/torch, docs/torch.md).
+        .testTarget(name: "HardModelsTests", dependencies: ["HardModels", "HardNN", "HardEngine"], resources: [.copy("Fixtures")]),
         .testTarget(name: "HardDataTests", dependencies: ["HardData", "HardEngine"]),
         .testTarget(name: "HardDeployTests", dependencies: ["HardDeploy", "HardModels", "HardEngine"]),
         .testTarget(name: "HardMicroTests", dependencies: ["HardMicro", "HardDeploy", "HardModels", "HardEngine"]),
         .testTarget(name: "HardTrainTests", dependencies: ["HardTrain", "HardData", "HardModels", "HardNN", "HardEngine"]),
+        .testTarget(name: "HardFuzzTests", dependencies: ["HardFuzzTargets", "HardDeploy", "HardTrain", "HardData", "HardModels",
+                                                   "HardNN", "HardEngine", "HardMicro", "CTurboJPEG"]),
     ],
     swiftLanguageModes: [.v5]
 )

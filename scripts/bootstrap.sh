@@ -6,6 +6,8 @@
 #
 #   scripts/bootstrap.sh            system packages for building and testing
 #   scripts/bootstrap.sh --python   also the Python venv (fixture generation, ONNX checks)
+#   scripts/bootstrap.sh --torch    also .venv-torch with PyTorch for the twin in Tools/torch
+#                                   (about 3 GB: the wheel pulls its CUDA libraries)
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -15,9 +17,11 @@ cd "$(dirname "$0")/.."
 DEBIAN_PACKAGES=(libdnnl-dev libpng-dev libturbojpeg0-dev qemu-system-arm gcc-arm-none-eabi libnewlib-arm-none-eabi)
 
 want_python=0
+want_torch=0
 for arg in "$@"; do
     case "$arg" in
         --python) want_python=1 ;;
+        --torch) want_torch=1 ;;
         *) echo "bootstrap: unknown option $arg" >&2; exit 2 ;;
     esac
 done
@@ -52,5 +56,19 @@ if ((want_python)); then
     # Nothing is installed here yet by default: later tools add their requirements file.
     if [[ -f Tools/requirements.txt ]]; then
         .venv/bin/pip install -q -r Tools/requirements.txt
+    fi
+fi
+
+if ((want_torch)); then
+    # Only Tools/torch (the PyTorch twin, `make test-torch`) needs this venv. A stamp of the
+    # requirements file skips pip when nothing changed.
+    stamp=.venv-torch/.requirements.sha256
+    want_sum="$(sha256sum Tools/torch/requirements.txt | cut -d' ' -f1)"
+    if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want_sum" ]]; then
+        echo "bootstrap: installing PyTorch into .venv-torch from Tools/torch/requirements.txt."
+        echo "bootstrap: note: PyTorch's wheel pulls its CUDA libraries, about 3 GB to download and unpack."
+        [[ -x .venv-torch/bin/python ]] || python3 -m venv .venv-torch
+        .venv-torch/bin/pip install -q -r Tools/torch/requirements.txt
+        echo "$want_sum" > "$stamp"
     fi
 fi

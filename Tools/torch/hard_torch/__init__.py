@@ -1,0 +1,13 @@
+"""hard_torch: the PyTorch twin of hard's five HARD variants (docs/torch.md).
+
+`state_dict()` keys are hard's parameter names, so checkpoints move both ways exactly:
+
+    model = hard_torch.build_model("hard-xxs", classes=19)
+    model = hard_torch.load_checkpoint("runs/xxs/best.safetensors")
+    hard_torch.save_checkpoint(model, "out.safetensors", "hard-xxs", 19)
+"""
+
+from .checkpoint import load_checkpoint, save_checkpoint
+from .variants import VARIANTS, build_model
+
+__all__ = ["VARIANTS", "build_model", "load_checkpoint", "save_checkpoint"]

@@ -1,0 +1,114 @@
+"""One step of hard's recipe (Sources/HardTrain/Trainer.swift, Sources/HardNN/Optimizers.swift) on
+the parity model, as the fixtures record it: train-mode forward (HARD-GPU's auxiliary heads
+included), CE(main) + 0.3 * sum CE(aux) with ignore index 255, backward, AdamW."""
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from . import parity
+from .variants import build_model
+
+SLICE = 16                      # first values kept of each tensor
+BATCH, LR, WEIGHT_DECAY, AUX_WEIGHT = 2, 1e-2, 1e-4, 0.3
+VARIANTS = ("hard-gpu", "hard-edge")
+
+
+def loss_of(outputs, labels):
+    """Eq. 7: (total, main, aux sum)."""
+    main = F.cross_entropy(outputs[0], labels, ignore_index=255)
+    if len(outputs) == 1:
+        return main, main, torch.zeros(())
+    aux = sum(F.cross_entropy(o, labels, ignore_index=255) for o in outputs[1:])
+    return main + AUX_WEIGHT * aux, main, aux
+
+
+def train_step(variant: str, dtype=torch.float32):
+    """Returns [(name, array)]: loss [total, main, aux], grad.<key> / gradnorm.<key> of each
+    parameter, after.<key> of each parameter and buffer (the first SLICE values). With
+    dtype=torch.float64 the same step in double precision (the parity values are exact in both)."""
+    h, w, c = parity.HEIGHT, parity.WIDTH, parity.CLASSES
+    model = build_model(variant, c)
+    parity.fill(model)
+    model.to(dtype)
+    model.train()
+    x = parity.input_batch(BATCH, h, w).to(dtype)
+    y = parity.labels(BATCH, h, w, c)
+    total, main, aux = loss_of(model.outputs(x), y)
+    total.backward()
+    np_dtype = np.float64 if dtype == torch.float64 else np.float32
+    out = [("loss", np.array([total.item(), main.item(), aux.item()], dtype=np_dtype))]
+    for key, p in model.named_parameters():
+        g = p.grad.detach().reshape(-1).numpy() if p.grad is not None else np.zeros(p.numel(), np_dtype)
+        out.append((f"grad.{key}", g[:SLICE].copy()))
+        out.append((f"gradnorm.{key}", np.array([np.sqrt(np.sum(g.astype(np.float64) ** 2))], dtype=np_dtype)))
+    opt = torch.optim.AdamW(model.parameters(), lr=LR, betas=(0.9, 0.999), eps=1e-8, weight_decay=WEIGHT_DECAY,
+                            foreach=False)
+    opt.step()
+    for key, t in model.state_dict().items():
+        out.append((f"after.{key}", t.detach().reshape(-1)[:SLICE].numpy().copy()))
+    return out
+
+
+def relative_error(a, b) -> float:
+    """||a - b|| / ||b|| in double precision (b the reference)."""
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    return float(np.linalg.norm(a - b) / max(np.linalg.norm(b), 1e-30))
+
+
+def noise(out32, out64):
+    """PyTorch's own float32 error against float64, ||f32 - f64|| / ||f64||, per entry, in
+    sorted-name order: (names, float32 array). Deep variants in training mode amplify rounding
+    (BatchNorm over few values per channel), so the parity tolerance of an entry is
+    max(1e-4, 8 * this); a gradient that is mathematically zero is pure rounding (noise ~1)."""
+    ref, got = dict(out64), dict(out32)
+    names = sorted(got)
+    return names, np.array([relative_error(got[n], ref[n]) for n in names], np.float32)
+
+
+def tolerance(noise_value: float) -> float:
+    return max(1e-4, 8.0 * float(noise_value))
+
+
+def compare(other: dict, reference: dict, noise_of: dict, variant: str):
+    """Checks one side's training step (other) against the other's (reference), with the rule of
+    Tests/HardModelsTests/TorchParityTests.swift. Returns (failures, stats)."""
+    noise_of = dict(noise_of)
+    for name in list(noise_of):
+        if name.startswith("grad."):
+            key = name[len("grad."):]
+            n = max(noise_of[name], noise_of.get("gradnorm." + key, 0.0))
+            noise_of[name] = noise_of["gradnorm." + key] = n
+    shapes = {k: tuple(t.shape) for k, t in build_model(variant, parity.CLASSES).state_dict().items()}
+    failures, stats = [], {"strict": 0, "updates": 0, "flips": 0, "worst_ratio": 0.0, "worst": "", "loss": 0.0}
+    for name in sorted(reference):
+        t, e = np.asarray(other[name], np.float64), np.asarray(reference[name], np.float64)
+        key = name[len("after."):]
+        if name.startswith("after.") and "grad." + key in reference:
+            # AdamW's first step moves a weight by about lr sign(g): see the Swift test.
+            before = parity.values(key, shapes[key]).reshape(-1)[: t.size].astype(np.float64)
+            g_ref, g_other = np.asarray(reference["grad." + key], np.float64), np.asarray(other["grad." + key], np.float64)
+            g_tol = tolerance(noise_of["grad." + key]) * np.linalg.norm(g_ref)
+            for j in range(t.size):
+                dm, de = t[j] - before[j], e[j] - before[j]
+                gm, ge = g_other[j], g_ref[j]
+                stats["updates"] += 1
+                if (gm > 0) == (ge > 0):
+                    g = min(abs(gm), abs(ge))
+                    allowed = 1e-4 * abs(de) + 1e-6 * abs(e[j]) + LR * 1e-8 * abs(gm - ge) / (g + 1e-8) ** 2
+                    if abs(dm - de) > allowed:
+                        failures.append(f"update of {key}[{j}]: {dm} vs {de} (allowed {allowed:.3g})")
+                else:
+                    stats["flips"] += 1
+                    if abs(ge) > g_tol:
+                        failures.append(f"{key}[{j}]: update sign differs on a clear gradient {gm} vs {ge}")
+            continue
+        err, tol = relative_error(t, e), tolerance(noise_of[name])
+        if name == "loss":
+            stats["loss"] = err
+        stats["strict"] += tol == 1e-4
+        if err / tol > stats["worst_ratio"]:
+            stats["worst_ratio"], stats["worst"] = err / tol, name
+        if err > tol:
+            failures.append(f"{name}: relative error {err:.3g} > {tol:.3g}")
+    return failures, stats
