@@ -51,7 +51,12 @@ enum DepthwiseConvKernel {
                             let shifted = inRow + offset
                             for ox in lo..<hi { row[ox] += wv * shifted[ox] }
                         } else {
-                            for ox in lo..<hi { row[ox] += wv * inRow[ox * g.strideW + offset] }
+                            // Strided: ox * stride + offset stays inside the row for ox in
+                            // [lo, hi) (columnRange), so the index arithmetic wraps unchecked;
+                            // a checked multiply per element cost a third of this kernel.
+                            let stride = g.strideW
+                            var i = lo &* stride &+ offset
+                            for ox in lo..<hi { row[ox] += wv * inRow[i]; i &+= stride }
                         }
                     }
                 }
@@ -81,7 +86,9 @@ enum DepthwiseConvKernel {
                             let shifted = outRow + offset
                             for ox in lo..<hi { shifted[ox] += wv * gRow[ox] }
                         } else {
-                            for ox in lo..<hi { outRow[ox * g.strideW + offset] += wv * gRow[ox] }
+                            let stride = g.strideW   // in-bounds by columnRange, as in forward
+                            var i = lo &* stride &+ offset
+                            for ox in lo..<hi { outRow[i] += wv * gRow[ox]; i &+= stride }
                         }
                     }
                 }
@@ -113,7 +120,9 @@ enum DepthwiseConvKernel {
                             if g.strideW == 1 {
                                 if hi > lo { sum += simdDot(gRow + lo, inRow + offset + lo, hi - lo) }
                             } else {
-                                for ox in lo..<hi { sum += gRow[ox] * inRow[ox * g.strideW + offset] }
+                                let stride = g.strideW   // in-bounds by columnRange, as in forward
+                                var i = lo &* stride &+ offset
+                                for ox in lo..<hi { sum += gRow[ox] * inRow[i]; i &+= stride }
                             }
                         }
                         acc[ky * s.kw + kx] += Double(sum)
