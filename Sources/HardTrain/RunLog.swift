@@ -87,13 +87,3 @@ public final class RunLog {
         return data.split(separator: 0x0a).compactMap { try? decoder.decode(LogEntry.self, from: Data($0)) }
     }
 }
-
-// The C library's write(2), named through its module so no method called `write` shadows it.
-@inline(__always)
-private func posixWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
-    #if canImport(Glibc)
-    return Glibc.write(fd, buffer, count)
-    #else
-    return Darwin.write(fd, buffer, count)
-    #endif
-}

@@ -59,14 +59,3 @@ enum FileIO {
     /// errno as words a user can act on.
     static func reason(_ code: Int32, reading: Bool) -> String { FileError.reason(code, reading: reading) }
 }
-
-// The free function `read` is shadowed inside `FileIO` by `FileIO.read`; this name
-// reaches the C library's.
-@inline(__always)
-private func posixRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int {
-    #if canImport(Glibc)
-    return Glibc.read(fd, buffer, count)
-    #else
-    return Darwin.read(fd, buffer, count)
-    #endif
-}

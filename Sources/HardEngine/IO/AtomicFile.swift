@@ -142,13 +142,3 @@ public enum AtomicFile {
 public func writeAtomically(_ data: Data, to path: String) throws {
     try AtomicFile.write(data, to: path)
 }
-
-// Inside a type with a `write` method the C library's `write` needs its module's name.
-@inline(__always)
-private func posixWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
-    #if canImport(Glibc)
-    return Glibc.write(fd, buffer, count)
-    #else
-    return Darwin.write(fd, buffer, count)
-    #endif
-}
