@@ -20,11 +20,16 @@ public struct CheckpointInfo: Codable, Equatable, Sendable {
     public var version = 1
     public var variant: Variant
     public var classes: Int
+    /// nil (the key absent): segmentation, as every checkpoint before pretraining existed.
+    public var task: ModelTask?
 
-    public init(variant: Variant, classes: Int) {
+    public init(variant: Variant, classes: Int, task: ModelTask = .segmentation) {
         self.variant = variant
         self.classes = classes
+        self.task = task == .segmentation ? nil : task
     }
+
+    public var modelTask: ModelTask { task ?? .segmentation }
 }
 
 /// Model checkpoints: parameters and buffers as safetensors (`model.safetensors`, keys as
@@ -38,10 +43,11 @@ public enum Checkpoint {
     }
 
     public static func save(_ model: HARDNetwork, to path: String) throws {
-        let info = CheckpointInfo(variant: model.variant, classes: model.classes)
-        let blob = try SafeTensors.encode(model.stateDict(), metadata: [
-            "format": info.format, "version": String(info.version), "variant": info.variant.rawValue, "classes": String(info.classes),
-        ])
+        let info = CheckpointInfo(variant: model.variant, classes: model.classes, task: model.task)
+        var metadata = ["format": info.format, "version": String(info.version), "variant": info.variant.rawValue,
+                        "classes": String(info.classes)]
+        if let task = info.task { metadata["task"] = task.rawValue }
+        let blob = try SafeTensors.encode(model.stateDict(), metadata: metadata)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try writeAtomically(blob, to: path)
@@ -61,8 +67,9 @@ public enum Checkpoint {
                 guard info.format == "hard-checkpoint", info.version == 1 else {
                     throw CheckpointError(file: jsonPath, problem: "not a version-1 hard checkpoint description")
                 }
-                guard Zoo.classRange.contains(info.classes) else {
-                    throw CheckpointError(file: jsonPath, problem: "'classes' is \(info.classes), outside \(Zoo.classRange)")
+                let range = Zoo.classRange(for: info.modelTask)
+                guard range.contains(info.classes) else {
+                    throw CheckpointError(file: jsonPath, problem: "'classes' is \(info.classes), outside \(range)")
                 }
                 return info
             } catch let e as CheckpointError {
@@ -75,10 +82,13 @@ public enum Checkpoint {
         guard let v = metadata["variant"].flatMap(Variant.init(rawValue:)), let c = metadata["classes"].flatMap(Int.init) else {
             throw CheckpointError(file: path, problem: "no \(jsonPath) and no variant/classes in the safetensors metadata")
         }
-        guard Zoo.classRange.contains(c) else {
-            throw CheckpointError(file: path, problem: "metadata 'classes' is \(c), outside \(Zoo.classRange)")
+        guard let task = ModelTask(rawValue: metadata["task"] ?? "segmentation") else {
+            throw CheckpointError(file: path, problem: "metadata 'task' is '\(metadata["task"]!)', not one of \(ModelTask.allCases.map(\.rawValue))")
         }
-        return CheckpointInfo(variant: v, classes: c)
+        guard Zoo.classRange(for: task).contains(c) else {
+            throw CheckpointError(file: path, problem: "metadata 'classes' is \(c), outside \(Zoo.classRange(for: task))")
+        }
+        return CheckpointInfo(variant: v, classes: c, task: task)
     }
 
     static func readTensors(_ path: String) throws -> ([String: Tensor], [String: String]) {
@@ -98,10 +108,23 @@ public enum Checkpoint {
         return decoded
     }
 
-    /// Builds the model the checkpoint describes and loads its weights.
+    /// Builds the segmentation model the checkpoint describes and loads its weights. A
+    /// classification (pretraining) checkpoint is refused: it has no decoder to segment with.
     public static func load(_ path: String) throws -> HARDNetwork {
         let info = try info(at: path)
+        guard info.modelTask == .segmentation else {
+            throw CheckpointError(file: path, problem: "is an encoder pretrained for classification (`hard train --task classification`), "
+                                  + "not a segmentation model; start a segmentation run from it with `hard train --init-from`")
+        }
         let model = Zoo.make(info.variant, classes: info.classes)
+        try load(path, into: model)
+        return model
+    }
+
+    /// Builds the model of either task the checkpoint describes and loads its weights.
+    public static func loadAnyTask(_ path: String) throws -> HARDNetwork {
+        let info = try info(at: path)
+        let model = Zoo.make(info.variant, classes: info.classes, task: info.modelTask)
         try load(path, into: model)
         return model
     }

@@ -2,7 +2,9 @@ import HardData
 
 /// Builds the datasets a configuration names.
 public enum DatasetFactory {
-    public static func make(_ c: DatasetConfig, split: String) throws -> SegmentationDataset {
+    /// `classificationSide`: the shorter side an `imagenet` dataset resizes its images to
+    /// (a training run passes its crop's longer side).
+    public static func make(_ c: DatasetConfig, split: String, classificationSide: Int = 224) throws -> SegmentationDataset {
         try c.validate()
         switch c.kind {
         case "synthstreets":
@@ -15,6 +17,7 @@ public enum DatasetFactory {
         case "camvid": return try CamVidDataset(root: c.root!, split: split)
         case "cocostuff10k": return try CocoStuff10kDataset(root: c.root!, split: split)
         case "folder": return try FolderDataset(root: c.root!, split: split)
+        case "imagenet": return try ClassificationFolderDataset(root: c.root!, split: split, shorterSide: classificationSide)
         default:
             throw ConfigError("unknown dataset kind '\(c.kind)'")
         }

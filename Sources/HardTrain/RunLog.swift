@@ -17,6 +17,9 @@ public struct LogEntry: Codable, Sendable, Equatable {
     public var imagesPerSecond: Double? = nil
     public var valMIoU: Double? = nil
     public var valPixelAccuracy: Double? = nil
+    /// Classification (pretraining) runs: top-1 and top-5 accuracy instead of mIoU.
+    public var valTop1: Double? = nil
+    public var valTop5: Double? = nil
     public var elapsedSeconds: Double? = nil
 
     public init(iteration: Int, kind: String) {
@@ -28,6 +31,7 @@ public struct LogEntry: Codable, Sendable, Equatable {
         case iteration = "iter", kind, loss
         case lossMain = "loss_main", lossAux = "loss_aux", learningRate = "lr", imagesPerSecond = "images_per_s"
         case valMIoU = "val_miou", valPixelAccuracy = "val_pixel_accuracy", elapsedSeconds = "elapsed_s"
+        case valTop1 = "val_top1", valTop5 = "val_top5"
     }
 }
 

@@ -41,11 +41,17 @@ public struct TrainConfig: Codable, Sendable, Equatable {
     public var seed: UInt64 = 0
     public var output = "runs/train"
     public var loaderWorkers = 1
+    /// "segmentation", or "classification" for encoder pretraining on an `imagenet` folder.
+    public var task = "segmentation"
+    /// A checkpoint to start from (fine-tuning; an encoder pretrained by a classification
+    /// run): the tensors that fit are loaded (`WeightTransfer`). Ignored on --resume.
+    public var initFrom: String? = nil
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case model, dataset, iterations, flip, photometric, warmup, seed, output
+        case model, dataset, iterations, flip, photometric, warmup, seed, output, task
+        case initFrom = "init_from"
         case batchSize = "batch_size", cropHeight = "crop_height", cropWidth = "crop_width"
         case scaleMin = "scale_min", scaleMax = "scale_max"
         case lrStart = "lr_start", lrPeak = "lr_peak", lrEnd = "lr_end", weightDecay = "weight_decay"
@@ -79,12 +85,17 @@ public struct TrainConfig: Codable, Sendable, Equatable {
         seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? d.seed
         output = try c.decodeIfPresent(String.self, forKey: .output) ?? d.output
         loaderWorkers = try c.decodeIfPresent(Int.self, forKey: .loaderWorkers) ?? d.loaderWorkers
+        task = try c.decodeIfPresent(String.self, forKey: .task) ?? d.task
+        initFrom = try c.decodeIfPresent(String.self, forKey: .initFrom)
     }
 
     /// The warm-up length actually used.
     public var warmupIterations: Int { warmup ?? Int((Double(iterations) * 6550 / 30000).rounded()) }
 
     public var variant: Variant? { Variant(name: model) }
+
+    /// The task `task` names (validated: never nil after `validate`).
+    public var modelTask: ModelTask? { ModelTask(rawValue: task) }
 
     /// Reads a .yaml/.yml or .json file; unknown keys are errors (a typo must not be ignored).
     public static func load(_ path: String) throws -> TrainConfig {
@@ -133,7 +144,7 @@ public struct TrainConfig: Codable, Sendable, Equatable {
         let known = Set(["model", "dataset", "iterations", "flip", "photometric", "warmup", "seed", "output", "batch_size",
                          "crop_height", "crop_width", "scale_min", "scale_max", "lr_start", "lr_peak", "lr_end",
                          "weight_decay", "aux_weight", "val_interval", "val_images", "checkpoint_interval",
-                         "log_interval", "loader_workers"])
+                         "log_interval", "loader_workers", "task", "init_from"])
         if let bad = dict.keys.sorted().first(where: { !known.contains($0) }) { throw ConfigError("unknown key '\(bad)'") }
         if let ds = dict["dataset"] as? [String: Any],
            let bad = ds.keys.sorted().first(where: { !DatasetConfig.knownKeys.contains($0) }) {
@@ -192,13 +203,23 @@ public struct TrainConfig: Codable, Sendable, Equatable {
         if let valImages { try need(valImages >= 1, "val_images", "must be at least 1 (leave it out for the whole validation set), got \(valImages)") }
         try need(cropHeight <= 16384 && cropWidth <= 16384, "crop_height/crop_width", "must be at most 16384")
         try need(loaderWorkers >= 1 && loaderWorkers <= 16, "loader_workers", "must be 1...16")
+        guard let modelTask else {
+            throw ConfigError("'task': unknown '\(task)'; one of \(ModelTask.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        if let initFrom { try need(!initFrom.isEmpty, "init_from", "must name a checkpoint") }
         try dataset.validate()
+        if modelTask == .classification && dataset.kind != "imagenet" {
+            throw ConfigError("'task': classification trains on an image-class folder; set 'dataset.kind' to imagenet (root/<split>/<class>/*.jpg)")
+        }
+        if modelTask == .segmentation && dataset.kind == "imagenet" {
+            throw ConfigError("'dataset.kind': imagenet has a class per image, not per pixel; set 'task: classification' to pretrain an encoder on it")
+        }
     }
 }
 
 /// Which dataset to train and validate on.
 public struct DatasetConfig: Codable, Sendable, Equatable {
-    /// synthstreets, cityscapes, camvid, cocostuff10k, folder
+    /// synthstreets, cityscapes, camvid, cocostuff10k, folder; imagenet (task classification)
     public var kind = "synthstreets"
     public var root: String? = nil
     public var trainSplit = "train"
@@ -209,7 +230,7 @@ public struct DatasetConfig: Codable, Sendable, Equatable {
     public var synthHeight = 360
     public var synthSeed: UInt64 = 0
 
-    static let kinds = ["synthstreets", "cityscapes", "camvid", "cocostuff10k", "folder"]
+    static let kinds = ["synthstreets", "cityscapes", "camvid", "cocostuff10k", "folder", "imagenet"]
     static let knownKeys: Set<String> = ["kind", "root", "train_split", "val_split", "synth_train_images", "synth_val_images",
                                          "synth_width", "synth_height", "synth_seed"]
 

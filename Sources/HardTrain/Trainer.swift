@@ -16,6 +16,11 @@ public final class Trainer {
     let trainSet: SegmentationDataset
     let valSet: SegmentationDataset
     public private(set) var state: TrainingState
+    /// What `init_from` loaded (nil without it, and on resume: the state holds the weights).
+    public private(set) var transfer: WeightTransferReport?
+    /// Classification (pretraining): the same sets, seen as image-class datasets.
+    let trainClasses: ImageClassDataset?
+    let valClasses: ImageClassDataset?
     let outputDir: URL
     /// `OUTPUT/.lock`, held while this trainer lives: one run per output folder.
     let lock: OutputLock
@@ -35,6 +40,19 @@ public final class Trainer {
         guard trainSet.classCount == valSet.classCount else {
             throw ConfigError("train (\(trainSet.classCount)) and val (\(valSet.classCount)) class counts differ")
         }
+        let task = config.modelTask!
+        if task == .classification {
+            guard let t = trainSet as? ImageClassDataset, let v = valSet as? ImageClassDataset else {
+                throw ConfigError("task classification needs image-class datasets (dataset kind imagenet)")
+            }
+            guard t.classNames == v.classNames else {
+                let extra = Set(t.classNames).symmetricDifference(v.classNames).sorted().prefix(3)
+                throw ConfigError("\(t.name) and \(v.name) have different class folders (e.g. \(extra.joined(separator: ", "))); a class index must mean the same class in both")
+            }
+            trainClasses = t; valClasses = v
+        } else {
+            trainClasses = nil; valClasses = nil
+        }
         self.config = config
         self.trainSet = trainSet
         self.valSet = valSet
@@ -44,13 +62,18 @@ public final class Trainer {
         AtomicFile.removeStaleTemporaries(in: config.output)
         let written = ["checkpoint.safetensors", "best.safetensors", "best.json", "last.safetensors", "last.json", "train.jsonl"]
         try OutputGuard.check(outputs: written.map { (config.output as NSString).appendingPathComponent($0) }, against: inputs)
-        guard Zoo.classRange.contains(trainSet.classCount) else {
-            throw ConfigError("\(trainSet.name) has \(trainSet.classCount) classes, outside \(Zoo.classRange)")
+        guard Zoo.classRange(for: task).contains(trainSet.classCount) else {
+            throw ConfigError("\(trainSet.name) has \(trainSet.classCount) classes, outside \(Zoo.classRange(for: task))")
         }
         // Before the first allocation of the run: refuse a crop and batch that cannot fit.
         try MemoryEstimate.check(.training, variant: config.variant!, classes: trainSet.classCount,
                                  height: config.cropHeight, width: config.cropWidth, batch: config.batchSize)
-        model = Zoo.make(config.variant!, classes: trainSet.classCount, seed: config.seed)
+        model = Zoo.make(config.variant!, classes: trainSet.classCount, seed: config.seed, task: task)
+        if let initFrom = config.initFrom, !resume {
+            try OutputGuard.check(outputs: written.map { (config.output as NSString).appendingPathComponent($0) },
+                                  against: [OutputGuard.Input(initFrom, "the init_from checkpoint")])
+            transfer = try WeightTransfer.apply(from: initFrom, into: model)
+        }
         optimizer = AdamW(parameters: model.parameters(), learningRate: Float(config.lrStart), weightDecay: Float(config.weightDecay))
         schedule = WarmupCosineSchedule(start: Float(config.lrStart), peak: Float(config.lrPeak), end: Float(config.lrEnd),
                                         warmupIterations: config.warmupIterations, totalIterations: config.iterations)
@@ -69,9 +92,14 @@ public final class Trainer {
         }
     }
 
-    /// The loss of Eq. 7 for one batch: CE(main) + auxWeight * sum CE(aux).
-    func loss(_ outputs: [Tensor], _ labels: Labels) -> (total: Tensor, main: Float, aux: Float) {
-        Self.loss(outputs, labels, auxWeight: Float(config.auxWeight))
+    /// The loss of one batch: Eq. 7, CE(main) + auxWeight * sum CE(aux), for segmentation;
+    /// the cross-entropy of the image classes (N, 1, 1) for classification (no ignore index:
+    /// every class number is a class).
+    func loss(_ outputs: [Tensor], _ batch: Batch) -> (total: Tensor, main: Float, aux: Float) {
+        guard let trainClasses else { return Self.loss(outputs, batch.labels, auxWeight: Float(config.auxWeight)) }
+        let classes = Labels(shape: [batch.indices.count, 1, 1], values: batch.indices.map { Int32(trainClasses.imageClass($0)) })
+        let ce = crossEntropy(outputs[0], classes, ignoreIndex: -1)
+        return (ce, ce.scalar, 0)
     }
 
     /// Eq. 7 for outputs [main, auxiliary...], each (N, classes, H, W), and labels (N, H, W).
@@ -104,7 +132,7 @@ public final class Trainer {
             let lr = schedule.learningRate(at: i)
             optimizer.learningRate = lr
             let batch = try loader.next()
-            let (total, main, aux) = loss(model.outputs(batch.images), batch.labels)
+            let (total, main, aux) = loss(model.outputs(batch.images), batch)
             total.backward()
             optimizer.update()
             state.iteration = i + 1
@@ -124,7 +152,19 @@ public final class Trainer {
                 try log.append(e)
                 windowStart = now; windowImages = 0
             }
-            if done % config.valInterval == 0 || done == config.iterations {
+            if (done % config.valInterval == 0 || done == config.iterations), let valClasses {
+                let result = try ClassificationEvaluator.evaluate(model, on: valClasses, cropHeight: config.cropHeight,
+                                                                  cropWidth: config.cropWidth, limit: config.valImages)
+                model.train()
+                var e = LogEntry(iteration: done, kind: "val")
+                e.valTop1 = result.top1; e.valTop5 = result.top5; e.elapsedSeconds = Date().timeIntervalSince(start)
+                try log.append(e)
+                progress?.message(String(format: "iter %d: val top-1 %.2f, top-5 %.2f", done, 100 * result.top1, 100 * result.top5))
+                if result.top1 > state.bestMIoU {
+                    state.bestMIoU = result.top1
+                    try Checkpoint.save(model, to: bestPath)
+                }
+            } else if done % config.valInterval == 0 || done == config.iterations {
                 let result = try Evaluator.evaluate(model, on: valSet, limit: config.valImages)
                 model.train()
                 var e = LogEntry(iteration: done, kind: "val")

@@ -24,6 +24,15 @@ struct TrainCommand: ParsableCommand {
           hard train --model hard-xxs --iterations 2000 --output runs/xxs
           hard train --config configs/cityscapes-xxs.yaml
           hard train --config configs/cityscapes-xxs.yaml --resume
+          hard train --config configs/cityscapes-xxs.yaml --init-from runs/xxs-pretrain/best.safetensors
+          hard train --task classification --dataset imagenet --root /data/imagenet --model hard-xxs --crop 224x224
+
+        Fine-tuning: --init-from loads every tensor of a checkpoint whose key and shape fit \
+        (a classifier of another class count is re-initialised) and prints what it loaded, \
+        skipped and re-initialised. Encoder pretraining: --task classification trains the \
+        variant's encoder with a classification head on an ImageNet-layout folder \
+        (root/train/<class>/*.jpg, root/val/<class>/*.jpg); --init-from its checkpoint starts \
+        a segmentation run from that encoder.
         """
     )
 
@@ -48,6 +57,8 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("checkpoint-interval"), parsing: .unconditional, help: "Save the training state every N iterations (N >= 1).") var checkpointInterval: Int?
     @Option(parsing: .unconditional, help: "Random seed (initialisation, data order, augmentation).") var seed: UInt64?
     @Option(help: "Output folder for logs and checkpoints.") var output: String?
+    @Option(help: "segmentation (default), or classification: encoder pretraining on a --dataset imagenet folder.") var task: String?
+    @Option(name: .customLong("init-from"), help: "Start from the tensors of this checkpoint that fit (fine-tuning, a pretrained encoder).") var initFrom: String?
 
     @Flag(help: "Continue the run in --output from its last checkpoint (same LR step, same data order).")
     var resume = false
@@ -64,6 +75,10 @@ struct TrainCommand: ParsableCommand {
             if let valImages { try OptionValues.count(valImages, "--val-images") }
             if let checkpointInterval { try OptionValues.count(checkpointInterval, "--checkpoint-interval") }
             if let output, output.isEmpty { throw OptionError("--output must name a folder") }
+            if let task, ModelTask(rawValue: task) == nil {
+                throw OptionError("--task must be one of \(ModelTask.allCases.map(\.rawValue).joined(separator: ", ")), got '\(task)'")
+            }
+            if let initFrom, initFrom.isEmpty { throw OptionError("--init-from must name a checkpoint") }
         }
     }
 
@@ -85,17 +100,27 @@ struct TrainCommand: ParsableCommand {
             if let checkpointInterval { c.checkpointInterval = checkpointInterval }
             if let seed { c.seed = seed }
             if let output { c.output = output }
+            if let task { c.task = task }
+            if let initFrom { c.initFrom = initFrom }
             try c.validate()
-            let trainSet = try DatasetFactory.make(c.dataset, split: c.dataset.trainSplit)
-            let valSet = try DatasetFactory.make(c.dataset, split: c.dataset.valSplit)
+            let side = max(c.cropHeight, c.cropWidth)
+            let trainSet = try DatasetFactory.make(c.dataset, split: c.dataset.trainSplit, classificationSide: side)
+            let valSet = try DatasetFactory.make(c.dataset, split: c.dataset.valSplit, classificationSide: side)
             print("train: \(trainSet.summary)")
             print("val:   \(valSet.summary)")
             let trainer = try Trainer(config: c, trainSet: trainSet, valSet: valSet, resume: resume,
                                       inputs: config.map { [OutputGuard.Input($0, "the --config file")] } ?? [])
             print("model: \(c.model), \(trainer.model.inferenceParameterCount) parameters; backend \(Backend.current); output \(c.output)")
             if resume { print("resuming at iteration \(trainer.state.iteration) of \(c.iterations)") }
+            if let report = trainer.transfer {
+                print("init from \(c.initFrom!):")
+                for line in report.lines { print("  " + line) }
+            } else if resume, c.initFrom != nil {
+                print("init_from ignored: resuming, the training state holds the weights")
+            }
             let final = try trainer.run(progress: ProgressReporter(total: c.iterations))
-            print(String(format: "done: %d iterations, best val mIoU %.2f; checkpoints in %@", final.iteration, 100 * max(final.bestMIoU, 0), c.output))
+            let metric = c.modelTask == .classification ? "top-1 accuracy" : "mIoU"
+            print(String(format: "done: %d iterations, best val %@ %.2f; checkpoints in %@", final.iteration, metric, 100 * max(final.bestMIoU, 0), c.output))
         } catch let e as ValidationError {
             throw e
         } catch {

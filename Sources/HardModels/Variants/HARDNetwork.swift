@@ -19,6 +19,9 @@ open class HARDNetwork: Module {
         preconditionFailure("\(type(of: self)) must implement outputs(_:)")
     }
 
+    /// What the outputs classify: pixels (the segmentation variants) or whole images.
+    open var task: ModelTask { .segmentation }
+
     /// Main logits (N, classes, H, W).
     public override func forward(_ x: Tensor) -> Tensor { outputs(x)[0] }
 

@@ -49,12 +49,31 @@ public enum Zoo {
     /// A damaged count of 10^7 would ask for a classifier of gigabytes and is refused instead.
     public static let classRange = 1...255
 
+    /// Image classes a pretraining classifier accepts: ImageNet-1k and -21k fit (a class
+    /// travels as an Int32, not in a label map).
+    public static let classificationClassRange = 1...100_000
+
+    public static func classRange(for task: ModelTask) -> ClosedRange<Int> {
+        task == .segmentation ? classRange : classificationClassRange
+    }
+
     /// Builds a variant with freshly initialised (seeded) weights.
     public static func make(_ v: Variant, classes: Int, seed: UInt64 = 0) -> HARDNetwork {
         precondition(classRange.contains(classes), "\(classes) classes is outside \(classRange); validate before building")
         switch v {
         case .gpu: return HARDGPU(config: gpu, classes: classes, seed: seed)
         default: return HARDLite(variant: v, config: lite(v), classes: classes, seed: seed)
+        }
+    }
+
+    /// Builds a variant for a task: the segmentation network, or its encoder with a
+    /// classification head (`HARDClassifier`, for pretraining).
+    public static func make(_ v: Variant, classes: Int, seed: UInt64 = 0, task: ModelTask) -> HARDNetwork {
+        switch task {
+        case .segmentation: return make(v, classes: classes, seed: seed)
+        case .classification:
+            precondition(classificationClassRange.contains(classes), "\(classes) classes is outside \(classificationClassRange); validate before building")
+            return HARDClassifier(variant: v, classes: classes, seed: seed)
         }
     }
 }
