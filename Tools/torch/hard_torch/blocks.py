@@ -3,6 +3,7 @@ Sources/HardNN/Layers.swift. Attribute names (and their order) are hard's proper
 `state_dict()` keys are hard's parameter names (`decoder.blocks.0.atrous.1.bn.runningVar`)."""
 
 import torch
+import torch.distributed as dist
 import torch.nn as nn
 import torch.nn.functional as F
 
@@ -21,9 +22,92 @@ class BatchNorm2d(nn.Module):
         self.momentum = momentum
         self.eps = eps
 
+        # Synchronised BatchNorm (distributed training): statistics over every rank's batch.
+        # Off by default; `enable_sync_batch_norm(model)` turns it on.
+        self.sync = False
+        self.process_group = None
+
     def forward(self, x):  # x: (N, C, H, W)
+        if self.training and self.sync and dist.is_available() and dist.is_initialized() \
+                and dist.get_world_size(self.process_group) > 1:
+            return _SyncBatchNorm.apply(x, self.weight, self.bias, self.runningMean, self.runningVar,
+                                        self.momentum, self.eps, self.process_group)
         return F.batch_norm(x, self.runningMean, self.runningVar, self.weight, self.bias,
                             self.training, self.momentum, self.eps)
+
+
+def enable_sync_batch_norm(model: nn.Module, enabled: bool = True, process_group=None) -> int:
+    """Makes every hard BatchNorm2d in `model` normalise with the statistics of the whole
+    distributed batch (all ranks of `process_group`, default: the world) in training, as
+    mmseg's SyncBN. Returns how many layers it switched. Without an initialised process group,
+    or with one rank, the layers behave as plain BatchNorm."""
+    n = 0
+    for m in model.modules():
+        if isinstance(m, BatchNorm2d):
+            m.sync, m.process_group = enabled, process_group
+            n += 1
+    return n
+
+
+class _SyncBatchNorm(torch.autograd.Function):
+    """Training-mode BatchNorm over the batch of every rank.
+
+    Forward: each rank's per-channel (count, mean, sum of squared deviations), all-gathered and
+    combined in float64 (Chan et al.'s pairwise formula: no cancellation, unlike sum and sum of
+    squares), so every rank normalises with the same mean and biased variance; the running
+    statistics take the unbiased variance of the whole batch. Backward: the per-channel sums of
+    dy and dy * x_hat are all-reduced, and
+
+        dx = gamma * invstd * (dy - sum(dy) / N - x_hat * sum(dy * x_hat) / N)
+
+    with the sums and N over all ranks; d gamma and d beta are this rank's own sums (DDP then
+    averages parameter gradients across ranks like any other)."""
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, running_mean, running_var, momentum, eps, group):
+        in_dtype = x.dtype
+        dtype = torch.float32 if x.dtype in (torch.float16, torch.bfloat16) else x.dtype
+        x = x.to(dtype)
+        c = x.shape[1]
+        n_local = x.numel() // c
+        var_l, mean_l = torch.var_mean(x, dim=(0, 2, 3), correction=0)
+        stats = torch.cat([torch.full((1,), float(n_local), dtype=torch.float64, device=x.device),
+                           mean_l.double(), var_l.double() * n_local])
+        world = dist.get_world_size(group)
+        gathered = [torch.empty_like(stats) for _ in range(world)]
+        dist.all_gather(gathered, stats, group=group)
+        g = torch.stack(gathered)                                 # (world, 1 + 2C)
+        counts, means, m2 = g[:, :1], g[:, 1:1 + c], g[:, 1 + c:]
+        total = counts.sum()
+        mean = (counts * means).sum(0) / total
+        m2_all = m2.sum(0) + (counts * (means - mean) ** 2).sum(0)
+        var = m2_all / total
+        invstd = torch.rsqrt(var + eps)
+        with torch.no_grad():
+            running_mean.mul_(1 - momentum).add_((momentum * mean).to(running_mean.dtype))
+            unbiased = m2_all / max(float(total) - 1, 1.0)
+            running_var.mul_(1 - momentum).add_((momentum * unbiased).to(running_var.dtype))
+        mean_c, invstd_c = mean.to(dtype), invstd.to(dtype)
+        xhat = (x - mean_c[None, :, None, None]) * invstd_c[None, :, None, None]
+        y = xhat * weight.to(dtype)[None, :, None, None] + bias.to(dtype)[None, :, None, None]
+        ctx.save_for_backward(xhat, weight, invstd_c)
+        ctx.total, ctx.group, ctx.in_dtype = float(total), group, in_dtype
+        return y
+
+    @staticmethod
+    def backward(ctx, dy):
+        xhat, weight, invstd = ctx.saved_tensors
+        dy = dy.to(xhat.dtype)
+        c = xhat.shape[1]
+        sum_dy = dy.sum(dim=(0, 2, 3))
+        sum_dy_xhat = (dy * xhat).sum(dim=(0, 2, 3))
+        both = torch.cat([sum_dy, sum_dy_xhat])
+        dist.all_reduce(both, group=ctx.group)
+        mean_dy, mean_dy_xhat = both[:c] / ctx.total, both[c:] / ctx.total
+        dx = (weight.to(xhat.dtype) * invstd)[None, :, None, None] * (
+            dy - mean_dy[None, :, None, None] - xhat * mean_dy_xhat[None, :, None, None])
+        return (dx.to(ctx.in_dtype), sum_dy_xhat.to(weight.dtype), sum_dy.to(weight.dtype),
+                None, None, None, None, None)
 
 
 def conv2d(cin, cout, kernel, stride=1, dilation=1, groups=1, bias=True):

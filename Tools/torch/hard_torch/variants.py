@@ -55,6 +55,8 @@ class HARDNetwork(nn.Module):
     [main] in eval), each (N, classes, H, W); `forward` gives the main logits, and in training
     HARD-GPU's tuple (main, aux_pooling, aux_atrous), in hard's order."""
 
+    task = "segmentation"
+
     def __init__(self, variant: str, classes: int):
         super().__init__()
         if not 1 <= classes <= 255:
