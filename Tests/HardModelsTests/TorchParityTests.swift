@@ -124,7 +124,7 @@ final class TorchParityTests: XCTestCase {
         return out
     }
 
-    static let trainVariants: [Variant] = [.gpu, .edge]
+    static let trainVariants: [Variant] = Variant.allCases
 
     /// The tolerance of one entry: 1e-4 relative, or 8x PyTorch float32's own error against
     /// float64 where that is larger. Deep variants in training mode amplify rounding (HARD-GPU's
