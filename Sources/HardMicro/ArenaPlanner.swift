@@ -39,24 +39,7 @@ public func planArena(_ model: MicroModel) -> ArenaPlan {
     // The resized logits of a fused upsample + argmax are never materialised.
     let skipped = model.fusedUpsampleArgMax ? model.tensorsOf(model.opWords.count - 2).output : -1
     for t in 0..<n where t != model.inputTensor && t != model.outputTensor && t != skipped && first[t] >= 0 { order.append(t) }
-    // Largest first; ties by first use, so the plan does not depend on sort stability.
-    order.sort { bytes[$0] != bytes[$1] ? bytes[$0] > bytes[$1] : first[$0] < first[$1] }
-
-    var offsets = [Int](repeating: -1, count: n)
-    var placed: [Int] = []   // kept sorted by offset
-    var high = 0
-    for t in order {
-        var candidate = 0
-        for p in placed where first[p] <= last[t] && first[t] <= last[p] {
-            if candidate + bytes[t] <= offsets[p] { break }
-            candidate = max(candidate, alignUp(offsets[p] + bytes[p], 16))
-        }
-        offsets[t] = candidate
-        high = max(high, candidate + bytes[t])
-        var i = placed.count
-        while i > 0 && offsets[placed[i - 1]] > candidate { i -= 1 }
-        placed.insert(t, at: i)
-    }
+    let (offsets, high) = greedyPlacement(bytes: bytes, firstUse: first, lastUse: last, placing: order, alignment: 16)
     return ArenaPlan(offsets: offsets, tensorBytes: high, scratchBytes: scratch, firstUse: first, lastUse: last)
 }
 
@@ -81,4 +64,37 @@ func scratchBytes(_ model: MicroModel, _ op: Int) -> Int {
 func requantizationTableBytes(_ model: MicroModel, _ op: Int) -> Int {
     guard model.boundedRequantization[op] else { return 0 }
     return alignUp(BoundedRequantizer.tableBytes(channels: model.tensors[model.tensorsOf(op).output].channels), 16)
+}
+
+/// The one buffer planner of the project (TFLite Micro's GreedyMemoryPlanner rule), shared by
+/// this arena and the host's fast inference plan (HardEngine's `planBuffers`): buffers
+/// `placing` (indices into the other arrays), largest first (ties: earlier first use, then
+/// lower index, so the plan never depends on sort stability), each at the lowest offset, a
+/// multiple of `alignment`, that overlaps no placed buffer whose lifetime
+/// [firstUse, lastUse] (step indices, inclusive) meets its own.
+/// Returns an offset per index (-1 where not placed) and the bytes the arena needs.
+public func greedyPlacement(bytes: [Int], firstUse: [Int], lastUse: [Int], placing: [Int],
+                            alignment: Int) -> (offsets: [Int], bytes: Int) {
+    var order = placing
+    order.sort { a, b in
+        if bytes[a] != bytes[b] { return bytes[a] > bytes[b] }
+        if firstUse[a] != firstUse[b] { return firstUse[a] < firstUse[b] }
+        return a < b
+    }
+    var offsets = [Int](repeating: -1, count: bytes.count)
+    var placed: [Int] = []   // kept sorted by offset
+    var high = 0
+    for t in order {
+        var candidate = 0
+        for p in placed where firstUse[p] <= lastUse[t] && firstUse[t] <= lastUse[p] {
+            if candidate + bytes[t] <= offsets[p] { break }
+            candidate = max(candidate, alignUp(offsets[p] + bytes[p], alignment))
+        }
+        offsets[t] = candidate
+        high = max(high, candidate + bytes[t])
+        var i = placed.count
+        while i > 0 && offsets[placed[i - 1]] > candidate { i -= 1 }
+        placed.insert(t, at: i)
+    }
+    return (offsets, high)
 }
