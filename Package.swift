@@ -38,8 +38,9 @@ let package = Package(
         // Hot loops of the blocked inference path in C: an AVX2+FMA build chosen at run time
         // beside a portable one (Swift has no per-function target features).
         .target(name: "CFastKernels", cSettings: [.unsafeFlags(["-O3", "-ffp-contract=fast"])]),
-        // Tensor, reverse-mode autodiff, the op set and its two backends.
-        .target(name: "HardEngine", dependencies: ["CDNNL", "CFastKernels"]),
+        // Tensor, reverse-mode autodiff, the op set and its two backends, the inference graph, its
+        // passes and the fast plan (its buffer planner is HardMicro's greedyPlacement, shared with the MCU).
+        .target(name: "HardEngine", dependencies: ["CDNNL", "CFastKernels", "HardMicro"]),
         // Modules, layers, losses, optimizers, schedules.
         .target(name: "HardNN", dependencies: ["HardEngine"]),
         // HARD's blocks, the five variants, complexity, checkpoints.
@@ -74,7 +75,7 @@ let package = Package(
         .executableTarget(name: "hard-fuzz", dependencies: ["HardFuzzTargets"]),
         .testTarget(
             name: "HardEngineTests",
-            dependencies: ["HardEngine"],
+            dependencies: ["HardEngine", "HardMicro"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "HardNNTests", dependencies: ["HardNN", "HardEngine"]),

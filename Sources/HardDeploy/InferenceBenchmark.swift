@@ -27,10 +27,11 @@ public enum InferenceBenchmark {
 
     public static func run(_ model: HARDNetwork, height: Int, width: Int, threads: Int, warmup: Int = 10,
                            seconds: Double = 5, includePostprocess: Bool = false) throws -> Result {
-        // Tracing checks the memory the size needs first (MemoryEstimate) and throws if it
-        // cannot fit; a graph the plan cannot run is an error too, never a silent switch to
+        // The memory the size needs is checked first (MemoryEstimate) and a size that cannot
+        // fit throws; a graph the plan cannot run is an error too, never a silent switch to
         // the slower op-by-op path under the same figure.
-        let plan = try FloatGraph.trace(model, height: height, width: width).blockedInference()
+        try MemoryEstimate.check(.inference, variant: model.variant, classes: model.classes, height: height, width: width)
+        let plan = try BlockedInference(graph: Graph.trace(model, height: height, width: width))
         EngineThreads.set(threads)
         var rng = SeededGenerator(seed: 1)
         let x = Tensor.normal([1, 3, height, width], generator: &rng)

@@ -10,21 +10,21 @@ public struct ExportError: Error, CustomStringConvertible {
     public var description: String { message }
 }
 
-/// Exports a HARD model to ONNX (opset 17, IR version 8) by tracing one forward pass.
+/// Exports a HARD model to ONNX (opset 17, IR version 8) from its traced `Graph`.
 ///
-/// The model runs once in eval mode, BN folded into the convolutions, on a (1, 3, H, W)
-/// input; every op reports itself through `GraphTrace` and becomes one standard ONNX node:
-/// Conv (pads, strides, dilations, group), Relu, Clip(0, 6), Add, Mul, Concat, Slice,
-/// Resize (linear, half_pixel, explicit sizes), AveragePool (count_include_pad = 1),
-/// MaxPool, GlobalAveragePool, GlobalMaxPool, BatchNormalization, Reshape. Parameters become
-/// initializers named by their module keys. The graph has one input `input` (1, 3, H, W)
-/// and one output `logits` (1, classes, H, W), so any runtime that reads ONNX (ONNX Runtime,
-/// TensorRT's parser) takes it as is.
+/// The graph (traced on placeholders: no activation memory) with batch norms folded into the
+/// convolutions (in copies; the model is untouched) becomes standard ONNX nodes: Conv (pads,
+/// strides, dilations, group), then Relu or Clip(0, 6) for a fused activation, Add, Mul,
+/// Concat, Slice, Resize (linear, half_pixel, explicit sizes), AveragePool
+/// (count_include_pad = 1), MaxPool, GlobalAveragePool, GlobalMaxPool, BatchNormalization,
+/// Reshape. Parameters become initializers named by their module keys. The graph has one
+/// input `input` (1, 3, H, W) and one output `logits` (1, classes, H, W), so any runtime that
+/// reads ONNX (ONNX Runtime, TensorRT's parser) takes it as is.
 public enum ONNXExporter {
     public static let opset: Int64 = 17
     public static let irVersion: Int64 = 8
 
-    /// The serialised model. `model` is switched to eval mode and its batch norms are folded.
+    /// The serialised model.
     public static func export(_ model: HARDNetwork, height: Int, width: Int) throws -> Data {
         try exportModel(model, height: height, width: width).serializedData()
     }
@@ -45,35 +45,37 @@ public enum ONNXExporter {
 
     public static func exportModel(_ model: HARDNetwork, height: Int, width: Int) throws -> Onnx_ModelProto {
         guard height >= 8, width >= 8 else { throw ExportError(message: "input \(height)x\(width) is too small (at least 8x8)") }
-        let trace = try InferenceTrace(model, height: height, width: width)
-        let (input, output, events) = (trace.input, trace.output, trace.events)
-        var b = GraphBuilder()
-        b.name(input, "input")
-        for (key, t) in model.stateDict() { b.parameterNames[ObjectIdentifier(t)] = key }
-        for e in events { try b.add(e) }
-        guard let outName = b.names[ObjectIdentifier(output)] else { throw ExportError(message: "the model's output was not produced by a traced op") }
+        let graph = try Graph.trace(model, height: height, width: width).inferenceReady()
+        var m = try exportGraph(graph, name: "\(model.variant.rawValue)-\(model.classes)")
+        m.docString = "\(model.variant.rawValue), \(model.classes) classes, input 1x3x\(height)x\(width), ImageNet mean/std normalised RGB"
+        return m
+    }
 
-        var graph = Onnx_GraphProto()
-        graph.name = "\(model.variant.rawValue)-\(model.classes)"
-        graph.node = b.nodes
-        graph.initializer = b.initializers
-        graph.input = [valueInfo("input", input.shape)]
-        // Rename the last node's output to "logits".
-        if let i = graph.node.lastIndex(where: { $0.output.contains(outName) }) {
-            graph.node[i].output = graph.node[i].output.map { $0 == outName ? "logits" : $0 }
-        }
-        graph.output = [valueInfo("logits", output.shape)]
+    /// The ONNX model of `graph`: input `input`, output `logits`, one node per graph op (two
+    /// for a convolution with a fused activation, three with a fused residual add).
+    public static func exportGraph(_ graph: Graph, name: String) throws -> Onnx_ModelProto {
+        var b = GraphBuilder(values: graph.shapes.count)
+        b.shapes = graph.shapes
+        b.valueNames[graph.input] = "input"
+        b.valueNames[graph.output] = "logits"
+        for node in graph.nodes { try b.add(node) }
+
+        var g = Onnx_GraphProto()
+        g.name = name
+        g.node = b.nodes
+        g.initializer = b.initializers
+        g.input = [valueInfo("input", graph.shapes[graph.input])]
+        g.output = [valueInfo("logits", graph.shapes[graph.output])]
 
         var m = Onnx_ModelProto()
         m.irVersion = irVersion
         m.producerName = "hard"
         m.producerVersion = "1"
-        m.docString = "\(model.variant.rawValue), \(model.classes) classes, input 1x3x\(height)x\(width), ImageNet mean/std normalised RGB"
         var opset = Onnx_OperatorSetIdProto()
         opset.domain = ""
         opset.version = opset17
         m.opsetImport = [opset]
-        m.graph = graph
+        m.graph = g
         return m
     }
 
@@ -94,26 +96,25 @@ public enum ONNXExporter {
     }
 }
 
-/// Accumulates nodes and initializers while the traced events are replayed.
+/// Accumulates nodes and initializers while the graph's nodes are visited.
 struct GraphBuilder {
     var nodes: [Onnx_NodeProto] = []
     var initializers: [Onnx_TensorProto] = []
-    var names: [ObjectIdentifier: String] = [:]
-    var parameterNames: [ObjectIdentifier: String] = [:]
-    var kept: [Tensor] = []   // keeps traced tensors alive so identifiers stay unique
+    /// ONNX name of each graph value (the input and output are named by the caller).
+    var valueNames: [String?]
+    var usedInitializerNames = Set<String>()
     var counter = 0
 
-    mutating func name(_ t: Tensor, _ n: String) {
-        names[ObjectIdentifier(t)] = n
-        kept.append(t)
-    }
+    init(values: Int) { valueNames = [String?](repeating: nil, count: values) }
 
-    /// The value name of an input: a produced tensor, or a constant that becomes an initializer.
-    mutating func use(_ t: Tensor) -> String {
-        if let n = names[ObjectIdentifier(t)] { return n }
-        let n = parameterNames[ObjectIdentifier(t)] ?? "const\(initializers.count)"
+    func value(_ v: Int) -> String { valueNames[v]! }
+
+    /// A parameter as an initializer, named by its module key when it has one.
+    mutating func parameter(_ t: Tensor, _ key: String?) -> String {
+        var n = key ?? "const\(initializers.count)"
+        if usedInitializerNames.contains(n) { n += "_\(initializers.count)" }
+        usedInitializerNames.insert(n)
         initializers.append(Self.tensorProto(n, t.shape.map(Int64.init), t.toArray()))
-        name(t, n)
         return n
     }
 
@@ -175,10 +176,12 @@ struct GraphBuilder {
         return a
     }
 
-    mutating func node(_ type: String, _ inputs: [String], _ output: Tensor, _ attributes: [Onnx_AttributeProto] = []) {
+    /// A node writing graph value `output` (or a fresh intermediate name when nil); returns its name.
+    @discardableResult
+    mutating func emit(_ type: String, _ inputs: [String], _ output: Int?, _ attributes: [Onnx_AttributeProto] = []) -> String {
         counter += 1
-        let out = "t\(counter)"
-        name(output, out)
+        let out = output.flatMap { valueNames[$0] } ?? "t\(counter)"
+        if let output, valueNames[output] == nil { valueNames[output] = out }
         var n = Onnx_NodeProto()
         n.opType = type
         n.name = "\(type)_\(counter)"
@@ -186,53 +189,71 @@ struct GraphBuilder {
         n.output = [out]
         n.attribute = attributes
         nodes.append(n)
+        return out
     }
 
-    mutating func add(_ e: GraphEvent) throws {
-        switch e.op {
-        case .conv2d(let g):
-            let w = e.inputs[1]
-            let ins = e.inputs.map { use($0) }
-            node("Conv", ins, e.output, [
+    mutating func add(_ node: Graph.Node) throws {
+        let y = node.output
+        switch node.op {
+        case .convolution(let c):
+            let g = c.geometry, w = c.weight
+            var ins = [value(node.inputs[0]), parameter(w, c.weightName)]
+            if let bias = c.bias { ins.append(parameter(bias, c.biasName)) }
+            let attributes = [
                 Self.ints("kernel_shape", [w.shape[2], w.shape[3]]), Self.ints("strides", [g.strideH, g.strideW]),
                 Self.ints("pads", [g.padH, g.padW, g.padH, g.padW]), Self.ints("dilations", [g.dilationH, g.dilationW]),
                 Self.int("group", g.groups),
-            ])
-        case .batchNorm(let eps):
-            node("BatchNormalization", e.inputs.map { use($0) }, e.output, [Self.float("epsilon", eps)])
-        case .relu:
-            node("Relu", [use(e.inputs[0])], e.output)
-        case .relu6:
-            let x = use(e.inputs[0])
-            node("Clip", [x, constant("zero", dims: [], floats: [0]), constant("six", dims: [], floats: [6])], e.output)
+            ]
+            let last = !c.addsResidual ? y : nil
+            var out = emit("Conv", ins, c.activation == .none ? last : nil, attributes)
+            switch c.activation {
+            case .none: break
+            case .relu: out = emit("Relu", [out], last)
+            case .relu6: out = clip6(out, last)
+            }
+            if c.addsResidual { emit("Add", [out, value(node.inputs[1])], y) }
+        case .batchNorm(let bn):
+            emit("BatchNormalization", [value(node.inputs[0]), parameter(bn.gamma, nil), parameter(bn.beta, nil),
+                                        parameter(bn.mean, nil), parameter(bn.variance, nil)], y, [Self.float("epsilon", bn.eps)])
+        case .activation(let kind):
+            switch kind {
+            case .none: emit("Identity", [value(node.inputs[0])], y)
+            case .relu: emit("Relu", [value(node.inputs[0])], y)
+            case .relu6: clip6(value(node.inputs[0]), y)
+            }
         case .add:
-            node("Add", [use(e.inputs[0]), use(e.inputs[1])], e.output)
+            emit("Add", [value(node.inputs[0]), value(node.inputs[1])], y)
         case .scale(let a):
-            let x = use(e.inputs[0])
-            node("Mul", [x, constant("scale", dims: [], floats: [a])], e.output)
-        case .concatChannels:
-            node("Concat", e.inputs.map { use($0) }, e.output, [Self.int("axis", 1)])
-        case .sliceChannels(let start, let count):
-            let x = use(e.inputs[0])
-            node("Slice", [x, constantInt64("starts", [Int64(start)]), constantInt64("ends", [Int64(start + count)]),
-                           constantInt64("axes", [1])], e.output)
-        case .resizeBilinear(let h, let w):
-            let x = use(e.inputs[0])
-            let (n, c, _, _) = e.inputs[0].nchw
+            emit("Mul", [value(node.inputs[0]), constant("scale", dims: [], floats: [a])], y)
+        case .concat:
+            emit("Concat", node.inputs.map(value), y, [Self.int("axis", 1)])
+        case .slice(let start, let count):
+            emit("Slice", [value(node.inputs[0]), constantInt64("starts", [Int64(start)]), constantInt64("ends", [Int64(start + count)]),
+                           constantInt64("axes", [1])], y)
+        case .resize(let h, let w):
+            let s = valueShape(node)
             // Inputs: X, roi (empty), scales (empty), sizes.
-            node("Resize", [x, "", "", constantInt64("sizes", [Int64(n), Int64(c), Int64(h), Int64(w)])], e.output, [
+            emit("Resize", [value(node.inputs[0]), "", "", constantInt64("sizes", [Int64(s[0]), Int64(s[1]), Int64(h), Int64(w)])], y, [
                 Self.string("mode", "linear"), Self.string("coordinate_transformation_mode", "half_pixel"),
             ])
         case .pool(let kind, let g):
             var attributes = [Self.ints("kernel_shape", [g.kernelH, g.kernelW]), Self.ints("strides", [g.strideH, g.strideW]),
                               Self.ints("pads", [g.padH, g.padW, g.padH, g.padW])]
             if kind == .average { attributes.append(Self.int("count_include_pad", 1)) }
-            node(kind == .max ? "MaxPool" : "AveragePool", [use(e.inputs[0])], e.output, attributes)
+            emit(kind == .max ? "MaxPool" : "AveragePool", [value(node.inputs[0])], y, attributes)
         case .globalPool(let kind):
-            node(kind == .max ? "GlobalMaxPool" : "GlobalAveragePool", [use(e.inputs[0])], e.output)
+            emit(kind == .max ? "GlobalMaxPool" : "GlobalAveragePool", [value(node.inputs[0])], y)
         case .reshape(let shape):
-            let x = use(e.inputs[0])
-            node("Reshape", [x, constantInt64("shape", shape.map(Int64.init))], e.output)
+            emit("Reshape", [value(node.inputs[0]), constantInt64("shape", shape.map(Int64.init))], y)
         }
+    }
+
+    /// The input shape of a one-input node (set by `add`'s caller through the shapes).
+    var shapes: [[Int]] = []
+    func valueShape(_ node: Graph.Node) -> [Int] { shapes[node.inputs[0]] }
+
+    @discardableResult
+    mutating func clip6(_ x: String, _ output: Int?) -> String {
+        emit("Clip", [x, constant("zero", dims: [], floats: [0]), constant("six", dims: [], floats: [6])], output)
     }
 }

@@ -15,9 +15,6 @@ public enum MemoryEstimate {
     public enum Pass: Sendable {
         /// Eval mode, no autodiff: `hard eval`, `hard segment`, validation.
         case inference
-        /// A forward pass that keeps every op's output (graph tracing for ONNX export, the
-        /// blocked plan and the int8 quantizer).
-        case trace
         /// Train mode, forward + losses + backward, per image of the batch.
         case training
     }
@@ -42,7 +39,6 @@ public enum MemoryEstimate {
         let what: String
         switch pass {
         case .inference: what = "\(variant.rawValue) inference at \(height)x\(width)"
-        case .trace: what = "tracing \(variant.rawValue) at \(height)x\(width)"
         case .training: what = "training \(variant.rawValue) on batches of \(batch) x \(height)x\(width)"
         }
         try SystemMemory.require(needed, for: what)
@@ -77,14 +73,6 @@ public enum MemoryEstimate {
         case .inference:
             model.eval()
             withNoGrad { _ = model(x) }
-        case .trace:
-            model.eval()
-            // Everything an op makes stays referenced, as in a recorded trace.
-            var kept: [Tensor] = []
-            GraphTrace.recorder = { kept.append($0.output) }
-            withNoGrad { _ = model(x) }
-            GraphTrace.recorder = nil
-            kept.removeAll()
         case .training:
             model.train()
             let labels = Labels(shape: [1, h, w], values: [Int32](repeating: 0, count: h * w))

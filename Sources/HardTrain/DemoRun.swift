@@ -64,9 +64,10 @@ public enum DemoRun {
         let overlays = out.appendingPathComponent("overlays")
         try Folder.create(overlays.path)
         var overlayFiles: [String] = []
+        let predictor = Predictor(model)
         for i in 0..<min(4, valSet.count) {
             let (image, truth) = try valSet.sample(i)
-            let predicted = try Evaluator.predict(model, image)
+            let predicted = try predictor.predict(image)
             let files = [("image", image), ("prediction", Segmenter.overlay(image, predicted, palette: valSet.palette, opacity: 0.6)),
                          ("truth", Segmenter.overlay(image, truth, palette: valSet.palette, opacity: 0.6))]
             for (kind, img) in files {

@@ -4,20 +4,10 @@ import HardModels
 
 /// Runs a model over a dataset and accumulates the confusion matrix.
 public enum Evaluator {
-    /// Class indices (H, W) for one image: the model at the image's size, or at
-    /// `inputSize` (then the logits are resized back to the image's size, as mmseg does).
-    /// Throws `MemoryError` before any work when the size cannot fit in memory.
+    /// Class indices (H, W) for one image (see `Predictor.predict`). For more than one image
+    /// keep a `Predictor`: it builds the fast plan once per input size.
     public static func predict(_ model: HARDNetwork, _ image: RGBImage, inputSize: (height: Int, width: Int)? = nil) throws -> LabelMap {
-        let size = inputSize ?? (image.height, image.width)
-        try MemoryEstimate.check(.inference, variant: model.variant, classes: model.classes, height: size.height, width: size.width)
-        let input = inputSize.map { Resampling.resize(image, width: $0.width, height: $0.height) } ?? image
-        return withNoGrad {
-            var logits = model(Normalization.batch([input]))          // (1, classes, h, w)
-            if input.width != image.width || input.height != image.height {
-                logits = resizeBilinear(logits, height: image.height, width: image.width)
-            }
-            return argmaxChannels(logits)
-        }
+        try Predictor(model).predict(image, inputSize: inputSize)
     }
 
     /// Per-pixel argmax over channels of (1, C, H, W) logits.
@@ -36,9 +26,10 @@ public enum Evaluator {
     }
 
     /// mIoU, per-class IoU and pixel accuracy over the first `limit` images (all by default;
-    /// a limit below 1 is an error, not an empty or endless loop).
+    /// a limit below 1 is an error, not an empty or endless loop), on the fast plan where the
+    /// machine has it (`Predictor`; `path` forces one).
     public static func evaluate(_ model: HARDNetwork, on dataset: SegmentationDataset, limit: Int? = nil,
-                                inputSize: (height: Int, width: Int)? = nil,
+                                inputSize: (height: Int, width: Int)? = nil, path: Predictor.Path? = nil,
                                 progress: (Int, Int) -> Void = { _, _ in }) throws -> EvaluationResult {
         if let limit, limit < 1 { throw ConfigError("the image limit must be at least 1, got \(limit)") }
         precondition(model.classes == dataset.classCount,
@@ -48,9 +39,10 @@ public enum Evaluator {
         defer { if wasTraining { model.train() } }
         var matrix = ConfusionMatrix(classes: dataset.classCount)
         let n = min(dataset.count, limit ?? dataset.count)
+        let predictor = Predictor(model, path: path)
         for i in 0..<n {
             let (image, labels) = try dataset.sample(i)
-            matrix.add(predictions: try predict(model, image, inputSize: inputSize).values, labels: labels.values)
+            matrix.add(predictions: try predictor.predict(image, inputSize: inputSize).values, labels: labels.values)
             progress(i + 1, n)
         }
         return EvaluationResult(matrix: matrix, classNames: dataset.classNames, images: n, dataset: dataset.name)

@@ -96,11 +96,11 @@ public enum Segmenter {
         try Folder.create(outputDir)
         try OutputGuard.check(outputs: outputs.flatMap { [$0.labels, $0.overlay] },
                               against: inputs.map { OutputGuard.Input($0, "an input image") })
-        model.eval()
+        let predictor = Predictor(model)
         var written: [String] = []
         for (path, out) in zip(inputs, outputs) {
             let image = try ImageFile.readRGB(path)
-            let labels = try Evaluator.predict(model, image, inputSize: inputSize)
+            let labels = try predictor.predict(image, inputSize: inputSize)
             try ImageFile.writeLabelPNG(labels, palette: palette, to: out.labels)
             written.append(out.labels)
             try ImageFile.writePNG(overlay(image, labels, palette: palette, opacity: opacity), to: out.overlay)

@@ -46,7 +46,7 @@ struct BenchCommand: ParsableCommand {
             let net = try ModelChoice.make(model: model, classes: classes, checkpoint: checkpoint, defaultClasses: 19)
             if profile {
                 EngineThreads.set(threads)
-                let plan = try FloatGraph.trace(net, height: height, width: width).blockedInference()
+                let plan = try BlockedInference(graph: Graph.trace(net, height: height, width: width))
                 let steps = try plan.profile(Tensor.zeros([1, 3, height, width]), runs: 10)
                 for (name, ms) in steps { print(String(format: "%8.3f ms  %@", ms, name)) }
                 print(String(format: "%8.3f ms  total", steps.reduce(0) { $0 + $1.ms }))

@@ -28,8 +28,12 @@ final class ONNXExportTests: XCTestCase {
         // Non-trivial BN statistics so that folding is exercised.
         var rng = SeededGenerator(seed: 1)
         for _ in 0..<2 { _ = withNoGrad { model.outputs(Tensor.normal([2, 3, height, width], generator: &rng)) } }
-        let data = try ONNXExporter.export(model, height: height, width: width)   // evals and folds the model
+        let before = model.stateDict().map { $0.1.toArray() }
+        let data = try ONNXExporter.export(model, height: height, width: width)   // folds in the graph, not in the model
+        XCTAssertTrue(model.isTraining, "the export restores the model's mode")
+        XCTAssertEqual(model.stateDict().map { $0.1.toArray() }, before, "the export leaves the model's parameters alone")
         let x = Tensor.normal([1, 3, height, width], generator: &rng)
+        model.eval()
         let logits = withNoGrad { model(x) }
         XCTAssertEqual(logits.shape, [1, classes, height, width])
         try data.write(to: dir.appendingPathComponent("m.onnx"))

@@ -366,7 +366,7 @@ enum TinyBlobs {
     /// An untrained HARD-Edge, calibrated on noise: the quantizer's real output.
     static func hardEdge(side: Int) throws -> Int8Model {
         let net = Zoo.make(.edge, classes: 11, seed: 3)
-        let graph = try FloatGraph.trace(net, height: side, width: side)
+        let graph = try Graph.trace(net, height: side, width: side).inferenceReady()
         var calibrator = RangeCalibrator(valueCount: graph.shapes.count, method: .minMax)
         var rng = SeededGenerator(seed: 9)
         for _ in 0..<2 { calibrator.observe(graph, input: Tensor.normal([1, 3, side, side], generator: &rng)) }

@@ -10,7 +10,7 @@ import HardModels
 final class BlobTests: XCTestCase {
     static let fixture: (blob: [UInt8], quantizer: Quantizer, model: Int8Model) = {
         let net = Zoo.make(.edge, classes: 11, seed: 3)
-        let graph = try! FloatGraph.trace(net, height: 32, width: 32)
+        let graph = try! Graph.trace(net, height: 32, width: 32).inferenceReady()
         var calibrator = RangeCalibrator(valueCount: graph.shapes.count, method: .minMax)
         var rng = SeededGenerator(seed: 9)
         for _ in 0..<3 { calibrator.observe(graph, input: Tensor.normal([1, 3, 32, 32], generator: &rng)) }
@@ -150,7 +150,7 @@ final class BlobTests: XCTestCase {
 
     func testPercentileCalibrationClipsOutliers() {
         let net = Zoo.make(.edge, classes: 11, seed: 3)
-        let graph = try! FloatGraph.trace(net, height: 32, width: 32)
+        let graph = try! Graph.trace(net, height: 32, width: 32).inferenceReady()
         var a = RangeCalibrator(valueCount: graph.shapes.count, method: .minMax)
         var b = RangeCalibrator(valueCount: graph.shapes.count, method: .percentile(99.0))
         var rng = SeededGenerator(seed: 2)

@@ -25,7 +25,7 @@ final class MemoryEstimateTests: XCTestCase {
     /// it holds only if the cost per pixel carries over.
     func testTheEstimateBoundsTheMeasuredPeakOfALargerPass() {
         let (h, w) = (192, 320)
-        for (pass, variant) in [(MemoryEstimate.Pass.inference, Variant.xxs), (.inference, .gpu), (.trace, .edge), (.training, .edge)] {
+        for (pass, variant) in [(MemoryEstimate.Pass.inference, Variant.xxs), (.inference, .gpu), (.inference, .edge), (.training, .edge)] {
             let estimate = MemoryEstimate.bytes(pass, variant: variant, classes: 11, height: h, width: w)
             let measured = MemoryEstimate.measuredPeak(pass, variant: variant, classes: 11, height: h, width: w)
             XCTAssertGreaterThanOrEqual(estimate, measured, "\(pass) \(variant.rawValue) at \(h)x\(w)")

@@ -93,7 +93,7 @@ final class ModelTests: XCTestCase {
         }
     }
 
-    func testFoldedModelGivesTheSameLogits() {
+    func testFoldedGraphGivesTheModelsLogitsAndLeavesTheModelAlone() {
         for v in [Variant.xxs, .gpu] {
             let model = Zoo.make(v, classes: 4, seed: 2)
             // Non-trivial running statistics: a few training-mode passes.
@@ -102,10 +102,17 @@ final class ModelTests: XCTestCase {
             model.eval()
             let x = Tensor.uniform([1, 3, 48, 64], low: -1, high: 1, generator: &rng)
             let before = withNoGrad { model(x) }
-            model.foldBatchNorms()
-            XCTAssertTrue(model.namedModules().allSatisfy { ($0.1 as? ConvBNAct)?.bn == nil })
-            let after = withNoGrad { model(x) }
+            let weightsBefore = model.stateDict().map { $0.1.toArray() }
+            let traced = try! Graph.trace(model, height: 48, width: 64)
+            let folded = traced.foldingBatchNorms()
+            let batchNorms = { (g: Graph) in g.nodes.filter { if case .batchNorm = $0.op { return true } else { return false } }.count }
+            XCTAssertGreaterThan(batchNorms(traced), 0, v.rawValue)
+            XCTAssertEqual(batchNorms(folded), 0, "every batch norm follows a convolution: \(v.rawValue)")
+            let after = folded(x)
             XCTAssertLessThan(OpChecks.relativeError(after.toArray(), before.toArray()), 1e-4, v.rawValue)
+            // The model itself is untouched: same parameters, same logits, still has its BNs.
+            XCTAssertEqual(model.stateDict().map { $0.1.toArray() }, weightsBefore, v.rawValue)
+            XCTAssertTrue(model.namedModules().contains { ($0.1 as? ConvBNAct)?.bn != nil }, v.rawValue)
         }
     }
 

@@ -53,11 +53,12 @@ public struct MicroQuantizationResult {
 }
 
 public enum MicroQuantization {
-    /// Traces `network` at the input size (folds its BNs), calibrates on training images,
+    /// Traces `network` at the input size (BNs folded in the graph), calibrates on training images,
     /// quantizes, then evaluates float and int8 (host executor) on validation images.
     public static func run(_ network: HARDNetwork, options o: MicroQuantizationOptions,
                            log: (String) -> Void = { _ in }) throws -> MicroQuantizationResult {
-        let graph = try FloatGraph.trace(network, height: o.height, width: o.width)
+        let graph = try Graph.trace(network, height: o.height, width: o.width).inferenceReady()
+        try Quantizer.check(graph)
         let train = try DatasetFactory.make(o.dataset, split: o.dataset.trainSplit)
         let val = try DatasetFactory.make(o.dataset, split: o.dataset.valSplit)
         guard train.classCount == network.classes else {

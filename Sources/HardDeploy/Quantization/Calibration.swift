@@ -16,7 +16,7 @@ public enum CalibrationMethod: Equatable, Sendable, CustomStringConvertible {
     }
 }
 
-/// Observes every value of a `FloatGraph` over calibration inputs and yields per-value ranges.
+/// Observes every value of a `Graph` over calibration inputs and yields per-value ranges.
 public struct RangeCalibrator {
     public let method: CalibrationMethod
     private var lo: [Float]
@@ -34,7 +34,7 @@ public struct RangeCalibrator {
 
     public private(set) var images = 0
 
-    public mutating func observe(_ graph: FloatGraph, input: Tensor) {
+    public mutating func observe(_ graph: Graph, input: Tensor) {
         let values = graph.run(input)
         for (v, t) in values.enumerated() {
             guard let t else { continue }

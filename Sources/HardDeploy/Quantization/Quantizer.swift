@@ -2,17 +2,37 @@ import HardData
 import HardEngine
 import HardMicro
 
-/// Post-training quantization of a traced `FloatGraph` into an `Int8Model` (TFLite's scheme):
+/// Post-training quantization of an inference-ready `Graph` (batch norms folded, activations
+/// fused: `Graph.inferenceReady()`) into an `Int8Model` (TFLite's scheme):
 /// int8 per-channel symmetric weights, int8 per-tensor asymmetric activations, int32 biases,
 /// fixed-point requantization multipliers, ReLU/ReLU6 as clamp bounds. Values that must share
 /// parameters (the inputs and output of a concatenation; the input and output of a pool or a
 /// resize) are grouped and get the union of their ranges.
 public struct Quantizer {
-    public let graph: FloatGraph
+    public let graph: Graph
     /// Quantization of every float value (index = value id).
     public private(set) var activations: [ActivationQuantization] = []
 
-    public init(graph: FloatGraph, calibrator: RangeCalibrator) {
+    /// Refuses a graph with an op the int8 runtime has no kernel for, naming it.
+    public static func check(_ graph: Graph) throws {
+        for node in graph.nodes {
+            switch node.op {
+            case .convolution(let c):
+                let cin = graph.shapes[node.inputs[0]][1]
+                guard c.geometry.groups == 1 || c.isDepthwise else {
+                    throw ExportError(message: "int8: grouped convolution with \(c.geometry.groups) groups on \(cin) channels is not supported (dense or depthwise only)")
+                }
+                guard !c.addsResidual else { throw ExportError(message: "int8: a convolution with a fused residual add is not supported") }
+            case .add, .concat, .resize, .pool, .globalPool: continue
+            case .activation:
+                throw ExportError(message: "int8: a ReLU that does not follow a convolution is not supported")
+            case .batchNorm, .scale, .slice, .reshape:
+                throw ExportError(message: "int8: op \(node.op.name) is not supported by the microcontroller runtime")
+            }
+        }
+    }
+
+    public init(graph: Graph, calibrator: RangeCalibrator) {
         self.graph = graph
         var parent = Array(0..<graph.shapes.count)
         func find(_ v: Int) -> Int {
@@ -22,10 +42,10 @@ public struct Quantizer {
         }
         func union(_ a: Int, _ b: Int) { parent[find(a)] = find(b) }
         for node in graph.nodes {
-            switch node {
-            case .concat(let xs, let o): for x in xs { union(x, o) }
-            case .resize(let i, let o, _, _), .pool(let i, let o, _, _), .globalPool(let i, let o, _): union(i, o)
-            case .conv, .add: break
+            switch node.op {
+            case .concat: for x in node.inputs { union(x, node.output) }
+            case .resize, .pool, .globalPool: union(node.inputs[0], node.output)
+            case .convolution, .add, .batchNorm, .activation, .scale, .slice, .reshape: break
             }
         }
         var lo = [Float](repeating: .infinity, count: graph.shapes.count)
@@ -42,7 +62,8 @@ public struct Quantizer {
     /// Per-channel int8 weights and the int32 bias of convolution node k (bias scale
     /// s_in * s_w[c]).
     public func quantizedConv(_ k: Int) -> (weights: ChannelQuantizedWeights, bias: [Int32])? {
-        guard case .conv(let i, _, let w, let b, _, _) = graph.nodes[k] else { return nil }
+        guard case .convolution(let c) = graph.nodes[k].op else { return nil }
+        let i = graph.nodes[k].inputs[0], w = c.weight, b = c.bias
         let cout = w.shape[0]
         let q = ChannelQuantizedWeights(w.pointer, channels: cout, perChannel: w.count / cout)
         let sIn = activations[i].scale
@@ -55,6 +76,7 @@ public struct Quantizer {
 
     /// The int8 model: input lookup (RGB bytes -> normalised int8), the graph, then the argmax.
     public func int8Model() throws -> Int8Model {
+        try Self.check(graph)
         var m = Int8Model()
         func info(_ v: Int) -> Int8Model.TensorInfo {
             let s = graph.shapes[v]
@@ -70,8 +92,9 @@ public struct Quantizer {
         for (k, node) in graph.nodes.enumerated() {
             let out = node.output + 1
             let qo = activations[node.output]
-            switch node {
-            case .conv(let i, _, let w, _, let g, let act):
+            switch node.op {
+            case .convolution(let c):
+                let i = node.inputs[0], w = c.weight, g = c.geometry, act = c.activation
                 let (q, bias) = quantizedConv(k)!
                 let cout = w.shape[0], kh = w.shape[2], kw = w.shape[3]
                 let cin = graph.shapes[i][1]
@@ -104,7 +127,8 @@ public struct Quantizer {
                 m.ops.append(.conv(input: i + 1, output: out, geometry: geometry, depthwise: depthwise,
                                    bounds: qo.activationBounds(bound), weights: weights, bias: bias, foldedBias: folded,
                                    multipliers: multipliers))
-            case .add(let a, let b, _):
+            case .add:
+                let a = node.inputs[0], b = node.inputs[1]
                 // TFLite: inputs << 20, rescaled to twice the larger input scale, summed, rescaled.
                 let leftShift: Int32 = 20
                 let twiceMax = 2 * max(activations[a].scale, activations[b].scale)
@@ -113,16 +137,18 @@ public struct Quantizer {
                                   input2: try quantizeMultiplier(activations[b].scale / twiceMax),
                                   outputMultiplier: try quantizeMultiplier(twiceMax / (Double(1 << leftShift) * qo.scale)),
                                   bounds: (-128, 127)))
-            case .concat(let xs, _):
-                m.ops.append(.concat(xs.map { $0 + 1 }, output: out))
-            case .resize(let i, _, _, _):
-                m.ops.append(.resize(i + 1, output: out))
-            case .pool(let i, _, let kind, let g):
-                m.ops.append(.pool(i + 1, output: out, maximum: kind == .max,
+            case .concat:
+                m.ops.append(.concat(node.inputs.map { $0 + 1 }, output: out))
+            case .resize:
+                m.ops.append(.resize(node.inputs[0] + 1, output: out))
+            case .pool(let kind, let g):
+                m.ops.append(.pool(node.inputs[0] + 1, output: out, maximum: kind == .max,
                                    geometry: ConvGeometry(kernelH: g.kernelH, kernelW: g.kernelW, strideH: g.strideH,
                                                           strideW: g.strideW, padH: g.padH, padW: g.padW)))
-            case .globalPool(let i, _, let kind):
-                m.ops.append(.globalPool(i + 1, output: out, maximum: kind == .max))
+            case .globalPool(let kind):
+                m.ops.append(.globalPool(node.inputs[0] + 1, output: out, maximum: kind == .max))
+            case .batchNorm, .activation, .scale, .slice, .reshape:
+                preconditionFailure("refused by check")
             }
         }
         m.logits = graph.output + 1
@@ -155,7 +181,7 @@ public struct Quantizer {
             return y
         }, weights: { k, w, _ in
             let (q, bias) = quantizedConv(k)!
-            guard case .conv(let i, _, _, _, _, _) = graph.nodes[k] else { return (w, nil) }
+            let i = graph.nodes[k].inputs[0]
             let cout = w.shape[0], per = w.count / cout
             let wq = Tensor.zeros(w.shape), bq = Tensor.zeros([cout])
             for c in 0..<cout {

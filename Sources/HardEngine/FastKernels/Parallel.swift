@@ -37,22 +37,4 @@ struct ParallelJob {
     }
 }
 
-/// The three libgomp entry points the engine uses, looked up once.
-struct OpenMP {
-    typealias Parallel = @convention(c) (@convention(c) (UnsafeMutableRawPointer?) -> Void, UnsafeMutableRawPointer?, UInt32, UInt32) -> Void
-    typealias IntQuery = @convention(c) () -> Int32
 
-    let parallel: Parallel
-    let threadNumber: IntQuery
-    let teamSize: IntQuery
-
-    nonisolated(unsafe) static let runtime: OpenMP? = {
-        _ = OneDNN.isAvailable   // loads libdnnl and its OpenMP runtime
-        guard let program = dlopen(nil, RTLD_NOW),
-              let p = dlsym(program, "GOMP_parallel"),
-              let t = dlsym(program, "omp_get_thread_num"),
-              let n = dlsym(program, "omp_get_num_threads") else { return nil }
-        return OpenMP(parallel: unsafeBitCast(p, to: Parallel.self), threadNumber: unsafeBitCast(t, to: IntQuery.self),
-                      teamSize: unsafeBitCast(n, to: IntQuery.self))
-    }()
-}

@@ -26,7 +26,7 @@ enum BlockedKernels {
                        totalChannels: Int, hw: Int) {
         for (x, channels, offset) in parts {
             if offset % 8 == 0 {
-                (y + offset / 8 * hw * 8).update(from: x, count: BlockedInference.blocks(channels) * hw * 8)
+                (y + offset / 8 * hw * 8).update(from: x, count: BlockedLayout.blocks(channels) * hw * 8)
             } else {
                 for c in 0..<channels {
                     let src = x + (c / 8) * hw * 8 + c % 8
@@ -40,7 +40,7 @@ enum BlockedKernels {
 
     static func globalPool(_ x: UnsafeMutablePointer<Float>, _ y: UnsafeMutablePointer<Float>, channels: Int, hw: Int, maximum: Bool) {
         let vx = simd8(x), vy = simd8(y)
-        for cb in 0..<BlockedInference.blocks(channels) {
+        for cb in 0..<BlockedLayout.blocks(channels) {
             var acc = maximum ? SIMD8<Float>(repeating: -.infinity) : SIMD8<Float>(repeating: 0)
             for p in 0..<hw {
                 let v = vx[cb * hw + p]
@@ -67,7 +67,7 @@ final class BlockedDepthwise {
     init(weight: Tensor, bias b: Tensor?, geometry: Conv2dGeometry, activation: FusedActivation, input: [Int], output: [Int]) {
         let c = weight.shape[0]
         kh = weight.shape[2]; kw = weight.shape[3]
-        let blocks = BlockedInference.blocks(c)
+        let blocks = BlockedLayout.blocks(c)
         var w = [SIMD8<Float>](repeating: .zero, count: blocks * kh * kw)
         var bb = [SIMD8<Float>](repeating: .zero, count: blocks)
         for ch in 0..<c {
@@ -84,7 +84,7 @@ final class BlockedDepthwise {
 
     func run(_ x: UnsafeMutablePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
         let (h, w) = (input[2], input[3]), (oh, ow) = (output[2], output[3])
-        let blocks = BlockedInference.blocks(input[1])
+        let blocks = BlockedLayout.blocks(input[1])
         let g = self.g, kh = self.kh, kw = self.kw, act = activation
         // In-bounds tap ranges per output column, the same for every row and block.
         var kx0 = [Int32](repeating: 0, count: ow), kx1 = [Int32](repeating: Int32(kw), count: ow)
@@ -148,7 +148,7 @@ final class BlockedResize {
 
     func run(_ x: UnsafeMutablePointer<Float>, blocked y: UnsafeMutablePointer<Float>) {
         let vx = simd8(x), vy = simd8(y)
-        let blocks = BlockedInference.blocks(input[1])
+        let blocks = BlockedLayout.blocks(input[1])
         parallelFor(blocks * oh) { job in
             let cb = job / oh, oy = job % oh
             resampleRow(vx, cb, oy, vy + (cb * oh + oy) * ow)
@@ -161,7 +161,7 @@ final class BlockedResize {
     func run(_ x: UnsafeMutablePointer<Float>, plain y: UnsafeMutablePointer<Float>) {
         let vx = simd8(x)
         let (h, w) = (input[2], input[3])
-        let channels = input[1], blocks = BlockedInference.blocks(channels)
+        let channels = input[1], blocks = BlockedLayout.blocks(channels)
         let ow = self.ow, oh = self.oh
         let bands = max(1, min(oh, 16))
         parallelFor(blocks * bands) { job in

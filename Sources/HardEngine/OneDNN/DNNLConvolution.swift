@@ -38,6 +38,43 @@ enum DNNLConvolution {
                  Int64((s.ow - 1) * g.strideW + (s.kw - 1) * g.dilationW + 1 - s.w - g.padW)])
     }
 
+    /// The forward primitive for `s` on the given layouts, with the activation (an eltwise
+    /// post-op) and a residual add (a binary post-op: dst = act(conv) + residual) fused:
+    /// the one place a oneDNN convolution is described, for the op-by-op path and the plan.
+    static func forwardPrimitive(_ name: String, _ s: ConvShapes, src: MemoryDesc, weights: MemoryDesc, bias: MemoryDesc?,
+                                 dst: MemoryDesc, training: Bool, activation: EltwiseOp?,
+                                 residual: MemoryDesc? = nil) throws -> Primitive {
+        var d = dnnl_convolution_desc_t()
+        var src = src, w = weights, dst = dst
+        let (strides, dilates, padL, padR) = geometry(s)
+        try withOptionalPointer(bias) { bp in
+            try check(dnnl_dilated_convolution_forward_desc_init(
+                &d, training ? dnnl_forward_training : dnnl_forward_inference, dnnl_convolution_direct,
+                &src, &w, bp, &dst, strides, dilates, padL, padR),
+                "convolution_forward_desc_init \(s.key)")
+        }
+        guard activation != nil || residual != nil else { return try Primitive(name, desc: &d) }
+        var attr: dnnl_primitive_attr_t?
+        var ops: dnnl_post_ops_t?
+        try check(dnnl_primitive_attr_create(&attr), "primitive_attr_create")
+        defer { dnnl_primitive_attr_destroy(attr) }
+        try check(dnnl_post_ops_create(&ops), "post_ops_create")
+        defer { dnnl_post_ops_destroy(ops) }
+        if let activation {
+            // Inference: the activation runs inside the convolution (an eltwise post-op).
+            var (alg, alpha, beta) = DNNLEltwise.params(activation)
+            // Forward only: clip and clip_v2 agree, and the GEMM convolution's post-op
+            // path has a JIT kernel for clip but not for clip_v2 (measured 12 ms vs 0.5 ms).
+            if alg == dnnl_eltwise_clip_v2 { alg = dnnl_eltwise_clip }
+            try check(dnnl_post_ops_append_eltwise(ops, 1, alg, alpha, beta), "post_ops_append_eltwise")
+        }
+        if var r = residual {
+            try check(dnnl_post_ops_append_binary(ops, dnnl_binary_add, &r), "post_ops_append_binary")
+        }
+        try check(dnnl_primitive_attr_set_post_ops(attr, ops), "primitive_attr_set_post_ops")
+        return try Primitive(name, desc: &d, attr: attr)
+    }
+
     final class Entry {
         let descs: Descs
         let forwardPD: Primitive
@@ -49,33 +86,9 @@ enum DNNLConvolution {
         init(_ s: ConvShapes, hasBias: Bool, training: Bool, activation: EltwiseOp? = nil) throws {
             let descs = try Descs(s)
             self.descs = descs
-            var d = dnnl_convolution_desc_t()
-            var src = descs.srcAny, w = descs.weightsAny, dst = descs.dstAny
-            let b = descs.bias
-            try withOptionalPointer(hasBias ? b : nil) { bp in
-                try check(dnnl_dilated_convolution_forward_desc_init(
-                    &d, training ? dnnl_forward_training : dnnl_forward_inference, dnnl_convolution_direct,
-                    &src, &w, bp, &dst, descs.strides, descs.dilates, descs.padL, descs.padR),
-                    "convolution_forward_desc_init \(s.key)")
-            }
-            if let activation {
-                // Inference: the activation runs inside the convolution (an eltwise post-op).
-                var (alg, alpha, beta) = DNNLEltwise.params(activation)
-                // Forward only: clip and clip_v2 agree, and the GEMM convolution's post-op
-                // path has a JIT kernel for clip but not for clip_v2 (measured 12 ms vs 0.5 ms).
-                if alg == dnnl_eltwise_clip_v2 { alg = dnnl_eltwise_clip }
-                var attr: dnnl_primitive_attr_t?
-                var ops: dnnl_post_ops_t?
-                try check(dnnl_primitive_attr_create(&attr), "primitive_attr_create")
-                defer { dnnl_primitive_attr_destroy(attr) }
-                try check(dnnl_post_ops_create(&ops), "post_ops_create")
-                defer { dnnl_post_ops_destroy(ops) }
-                try check(dnnl_post_ops_append_eltwise(ops, 1, alg, alpha, beta), "post_ops_append_eltwise")
-                try check(dnnl_primitive_attr_set_post_ops(attr, ops), "primitive_attr_set_post_ops")
-                forwardPD = try Primitive("conv2d+\(activation)[\(s.key)]", desc: &d, attr: attr)
-            } else {
-                forwardPD = try Primitive("conv2d[\(s.key)]", desc: &d)
-            }
+            forwardPD = try DNNLConvolution.forwardPrimitive(
+                "conv2d\(activation.map { "+\($0)" } ?? "")[\(s.key)]", s, src: descs.srcAny, weights: descs.weightsAny,
+                bias: hasBias ? descs.bias : nil, dst: descs.dstAny, training: training, activation: activation)
             var args: [(arg: Int32, user: MemoryDesc, isOutput: Bool)] = [
                 (DNNL_ARG_SRC, descs.src, false), (DNNL_ARG_WEIGHTS, descs.weights, false), (DNNL_ARG_DST, descs.dst, true),
             ]

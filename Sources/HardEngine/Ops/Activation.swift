@@ -29,6 +29,7 @@ public func relu(_ x: Tensor) -> Tensor { activation(x, .relu) }
 public func relu6(_ x: Tensor) -> Tensor { activation(x, .relu6) }
 
 func activation(_ x: Tensor, _ kind: Activation) -> Tensor {
+    if let y = GraphTrace.intercept(.activation(kind == .relu ? .relu : .relu6), [x], shape: x.shape) { return y }
     let y = Tensor.uninitialized(x.shape)
     Backend.dispatch(kind.rawValue, onednn: {
         try DNNLEltwise.forward(kind.eltwise, x: x, y: y)
@@ -36,7 +37,6 @@ func activation(_ x: Tensor, _ kind: Activation) -> Tensor {
         for i in 0..<x.count { y.pointer[i] = kind.apply(x.pointer[i]) }
     })
     OpTrace.record(kind.rawValue, macs: 0, output: y)
-    GraphTrace.record(kind == .relu ? .relu : .relu6, [x], y)
     return y.recorded(kind.rawValue, inputs: [x]) { dy in
         let dx = Tensor.uninitialized(x.shape)
         Backend.dispatch(kind.rawValue + ".backward", onednn: {
@@ -50,6 +50,7 @@ func activation(_ x: Tensor, _ kind: Activation) -> Tensor {
 
 /// a * x, element-wise. Any shape.
 public func scaled(_ x: Tensor, by a: Float) -> Tensor {
+    if let y = GraphTrace.intercept(.scale(a), [x], shape: x.shape) { return y }
     let y = Tensor.uninitialized(x.shape)
     let op = EltwiseOp.linear(scale: a)
     Backend.dispatch("scale", onednn: {
@@ -58,7 +59,6 @@ public func scaled(_ x: Tensor, by a: Float) -> Tensor {
         for i in 0..<x.count { y.pointer[i] = a * x.pointer[i] }
     })
     OpTrace.record("scale", macs: y.count, output: y)
-    GraphTrace.record(.scale(a), [x], y)
     return y.recorded("scale", inputs: [x]) { dy in
         let dx = Tensor.uninitialized(x.shape)
         Backend.dispatch("scale.backward", onednn: {

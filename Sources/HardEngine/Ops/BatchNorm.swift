@@ -11,6 +11,10 @@ public func batchNorm(_ x: Tensor, gamma: Tensor, beta: Tensor, runningMean: Ten
     for t in [gamma, beta, runningMean, runningVar] {
         precondition(t.shape == [c], "batchNorm: parameter \(t.shape) for \(c) channels of x \(x.shape)")
     }
+    if let y = GraphTrace.intercept(.batchNorm(BatchNormNode(gamma: gamma, beta: beta, mean: runningMean, variance: runningVar, eps: eps)),
+                                    [x], shape: x.shape) {
+        return y
+    }
     let count = n * h * w
     precondition(!training || count > 1, "batchNorm: training needs more than one value per channel, x \(x.shape)")
     let y = Tensor.uninitialized(x.shape)
@@ -24,7 +28,6 @@ public func batchNorm(_ x: Tensor, gamma: Tensor, beta: Tensor, runningMean: Ten
         BatchNormReference.forward(x: x, gamma: gamma, beta: beta, mean: mean, variance: variance, y: y, training: training, eps: eps)
     })
     OpTrace.record("batch_norm", macs: y.count, output: y)
-    GraphTrace.record(.batchNorm(eps: eps), [x, gamma, beta, runningMean, runningVar], y)
     if training {
         let unbias = Float(count) / Float(count - 1)
         for ch in 0..<c {

@@ -8,6 +8,7 @@ public func concatChannels(_ xs: [Tensor]) -> Tensor {
     for x in xs { precondition(x.rank == 4 && x.shape[0] == n && x.shape[2] == h && x.shape[3] == w,
                                "concatChannels: shapes \(xs.map(\.shape)) differ outside the channel axis") }
     let channels = xs.map { $0.shape[1] }
+    if let y = GraphTrace.intercept(.concat, xs, shape: [n, channels.reduce(0, +), h, w]) { return y }
     let y = Tensor.uninitialized([n, channels.reduce(0, +), h, w])
     Backend.dispatch("concat", onednn: {
         try DNNLChannels.concat(xs, y: y)
@@ -15,7 +16,6 @@ public func concatChannels(_ xs: [Tensor]) -> Tensor {
         ChannelReference.concat(xs, y: y)
     })
     OpTrace.record("concat", macs: 0, output: y)
-    GraphTrace.record(.concatChannels, xs, y)
     return y.recorded("concat", inputs: xs) { dy in
         var start = 0
         return channels.map { c in
@@ -29,9 +29,11 @@ public func concatChannels(_ xs: [Tensor]) -> Tensor {
 public func sliceChannels(_ x: Tensor, start: Int, count: Int) -> Tensor {
     let (_, c, _, _) = x.nchw
     precondition(start >= 0 && count > 0 && start + count <= c, "sliceChannels: [\(start), \(start + count)) of \(c) channels")
+    if let y = GraphTrace.intercept(.slice(start: start, count: count), [x], shape: [x.shape[0], count, x.shape[2], x.shape[3]]) {
+        return y
+    }
     let y = sliceChannelsKernel(x, start: start, count: count, op: "slice")
     OpTrace.record("slice", macs: 0, output: y)
-    GraphTrace.record(.sliceChannels(start: start, count: count), [x], y)
     return y.recorded("slice", inputs: [x]) { dy in
         let dx = Tensor.zeros(x.shape)
         Backend.dispatch("slice.backward", onednn: {

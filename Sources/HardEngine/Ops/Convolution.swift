@@ -63,6 +63,9 @@ struct ConvShapes {
 public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, geometry: Conv2dGeometry = Conv2dGeometry()) -> Tensor {
     let s = ConvShapes(x: x.shape, weight: weight.shape, geometry: geometry)
     if let bias { precondition(bias.shape == [s.cout], "conv2d: bias \(bias.shape) for \(s.cout) output channels") }
+    if let y = GraphTrace.intercept(.convolution(ConvolutionNode(weight: weight, bias: bias, geometry: geometry)), [x], shape: s.outShape) {
+        return y
+    }
     let training = Autograd.isRecording && (x.requiresGrad || weight.requiresGrad || bias?.requiresGrad == true)
     let y = Tensor.uninitialized(s.outShape)
     Backend.dispatch("conv2d", onednn: {
@@ -75,7 +78,6 @@ public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, geometry: C
         ConvReference.forward(s, x: x.pointer, weight: weight.pointer, bias: bias?.pointer, y: y.pointer)
     })
     OpTrace.record("conv2d", macs: y.count * s.cinPerGroup * s.kh * s.kw, output: y)
-    GraphTrace.record(.conv2d(geometry), bias.map { [x, weight, $0] } ?? [x, weight], y)
     var inputs = [x, weight]
     if let bias { inputs.append(bias) }
     return y.recorded("conv2d", inputs: inputs) { dy in
@@ -128,6 +130,10 @@ public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, geometry: C
     }
     let s = ConvShapes(x: x.shape, weight: weight.shape, geometry: geometry)
     if let bias { precondition(bias.shape == [s.cout], "conv2d: bias \(bias.shape) for \(s.cout) output channels") }
+    if let y = GraphTrace.intercept(.convolution(ConvolutionNode(weight: weight, bias: bias, geometry: geometry, activation: activation)),
+                                    [x], shape: s.outShape) {
+        return y
+    }
     let kind: Activation = activation == .relu ? .relu : .relu6
     let y = Tensor.uninitialized(s.outShape)
     Backend.dispatch("conv2d+\(kind.rawValue)", onednn: {
@@ -142,12 +148,6 @@ public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, geometry: C
         for i in 0..<y.count { y.pointer[i] = kind.apply(y.pointer[i]) }
     })
     OpTrace.record("conv2d", macs: y.count * s.cinPerGroup * s.kh * s.kw, output: y)
-    if GraphTrace.recorder != nil {
-        // Exporters see the two ops the fused kernel stands for.
-        let preActivation = Tensor.zeros(s.outShape)
-        GraphTrace.record(.conv2d(geometry), bias.map { [x, weight, $0] } ?? [x, weight], preActivation)
-        GraphTrace.record(kind == .relu ? .relu : .relu6, [preActivation], y)
-    }
     return y
 }
 

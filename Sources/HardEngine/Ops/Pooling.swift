@@ -54,6 +54,7 @@ func pool2d(_ x: Tensor, _ kind: PoolKind, _ g: Pool2dGeometry, op: String? = ni
     let (n, c, h, w) = x.nchw
     let (oh, ow) = g.outputSize(h: h, w: w)
     precondition(oh > 0 && ow > 0, "\(name): input \(x.shape) too small for \(g)")
+    if let y = GraphTrace.intercept(op == nil ? .pool(kind, g) : .globalPool(kind), [x], shape: [n, c, oh, ow]) { return y }
     let y = Tensor.uninitialized([n, c, oh, ow])
     // What backward needs to route max gradients: oneDNN's workspace or the reference argmax.
     var workspace: RawBuffer? = nil
@@ -64,7 +65,6 @@ func pool2d(_ x: Tensor, _ kind: PoolKind, _ g: Pool2dGeometry, op: String? = ni
         argmax = PoolReference.forward(kind, g, x: x, y: y)
     })
     OpTrace.record(name, macs: y.count * g.kernelH * g.kernelW, output: y)
-    GraphTrace.record(op == nil ? .pool(kind, g) : .globalPool(kind), [x], y)
     return y.recorded(name, inputs: [x]) { dy in
         let dx = Tensor.uninitialized(x.shape)
         // Max pooling on oneDNN needs the forward's workspace; without one (the forward ran

@@ -6,6 +6,7 @@
 public func resizeBilinear(_ x: Tensor, height: Int, width: Int) -> Tensor {
     let (n, c, _, _) = x.nchw
     precondition(height > 0 && width > 0, "resizeBilinear: output size \(height)x\(width)")
+    if let y = GraphTrace.intercept(.resize(height: height, width: width), [x], shape: [n, c, height, width]) { return y }
     let y = Tensor.uninitialized([n, c, height, width])
     Backend.dispatch("resize_bilinear", onednn: {
         BilinearResizeKernel.forward(x: x, y: y)
@@ -13,7 +14,6 @@ public func resizeBilinear(_ x: Tensor, height: Int, width: Int) -> Tensor {
         ResizeReference.forward(x: x, y: y)
     })
     OpTrace.record("resize_bilinear", macs: 4 * y.count, output: y)
-    GraphTrace.record(.resizeBilinear(height: height, width: width), [x], y)
     return y.recorded("resize_bilinear", inputs: [x]) { dy in
         let dx = Tensor.uninitialized(x.shape)
         Backend.dispatch("resize_bilinear.backward", onednn: {

@@ -105,6 +105,7 @@ public final class Tensor: CustomStringConvertible {
     }
 
     public var description: String {
+        if storage.isPlaceholder { return "Tensor(shape: \(shape), traced placeholder)" }
         let preview = toArray().prefix(8).map { String($0) }.joined(separator: ", ")
         return "Tensor(shape: \(shape), [\(preview)\(count > 8 ? ", ..." : "")])"
     }

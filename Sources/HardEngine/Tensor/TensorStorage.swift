@@ -7,7 +7,16 @@ import Synchronization
 /// counted so tests can prove that training keeps memory flat (`TensorStorage.liveBytes`).
 public final class TensorStorage: @unchecked Sendable {
     public let count: Int
-    public let pointer: UnsafeMutablePointer<Float>
+    /// True for the shape-only stand-ins a graph trace flows through the model: they hold no
+    /// elements, and reading one is a programming error that stops the program (an op that
+    /// does not trace itself ran during a trace), never a read of foreign memory.
+    public let isPlaceholder: Bool
+    private let base: UnsafeMutablePointer<Float>
+
+    public var pointer: UnsafeMutablePointer<Float> {
+        precondition(!isPlaceholder, "an op read the elements of a traced placeholder tensor: only ops that report to GraphTrace may run while a graph is traced")
+        return base
+    }
 
     private static let live = Atomic<Int>(0)
     private static let liveObjects = Atomic<Int>(0)
@@ -40,6 +49,7 @@ public final class TensorStorage: @unchecked Sendable {
         precondition(count >= 0, "negative storage size \(count)")
         _ = Self.allocatorTuned
         self.count = count
+        isPlaceholder = false
         var raw: UnsafeMutableRawPointer? = nil
         let bytes = max(count, 1) * MemoryLayout<Float>.stride
         let rc = posix_memalign(&raw, 64, bytes)
@@ -47,17 +57,29 @@ public final class TensorStorage: @unchecked Sendable {
         // here (MemoryEstimate, the codecs' pixel limit, the safetensors byte ranges); what
         // still fails is the machine running out under us, which no caller can repair.
         precondition(rc == 0 && raw != nil, "out of memory: cannot allocate \(SystemMemory.format(bytes)) for a tensor of \(count) floats")
-        pointer = raw!.bindMemory(to: Float.self, capacity: max(count, 1))
-        if zeroed { pointer.initialize(repeating: 0, count: max(count, 1)) }
+        base = raw!.bindMemory(to: Float.self, capacity: max(count, 1))
+        if zeroed { base.initialize(repeating: 0, count: max(count, 1)) }
         let now = Self.live.add(bytes, ordering: .relaxed).newValue
         Self.peak.max(now, ordering: .relaxed)
         Self.liveObjects.add(1, ordering: .relaxed)
     }
 
+    /// A placeholder for `count` elements: no memory beyond this object.
+    init(placeholderFor count: Int) {
+        precondition(count >= 0, "negative storage size \(count)")
+        self.count = count
+        isPlaceholder = true
+        base = Self.nowhere
+    }
+
+    /// The one address every placeholder carries (never read: `pointer` refuses placeholders).
+    nonisolated(unsafe) private static let nowhere = UnsafeMutablePointer<Float>.allocate(capacity: 1)
+
     deinit {
+        if isPlaceholder { return }
         Self.live.subtract(max(count, 1) * MemoryLayout<Float>.stride, ordering: .relaxed)
         Self.liveObjects.subtract(1, ordering: .relaxed)
-        free(pointer)
+        free(base)
     }
 
     public var buffer: UnsafeMutableBufferPointer<Float> {

@@ -15,13 +15,6 @@ public enum EngineThreads {
     public static func set(_ n: Int) {
         precondition(n >= 1, "thread count \(n)")
         count = n
-        _ = OneDNN.isAvailable   // loads libdnnl and with it the OpenMP runtime
-        // omp_set_num_threads from the OpenMP runtime oneDNN was built with (libgomp on
-        // Debian), looked up at run time so that a oneDNN built with another threading
-        // runtime still links.
-        if let program = dlopen(nil, RTLD_NOW), let symbol = dlsym(program, "omp_set_num_threads") {
-            typealias SetThreads = @convention(c) (Int32) -> Void
-            unsafeBitCast(symbol, to: SetThreads.self)(Int32(n))
-        }
+        OpenMP.setThreads?(Int32(n))
     }
 }

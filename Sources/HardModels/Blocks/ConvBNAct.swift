@@ -7,11 +7,11 @@ public enum ActivationKind: String, Sendable, Codable {
 }
 
 /// Convolution (no bias) -> BatchNorm -> activation: the unit every HARD block is built
-/// from. After `foldBatchNorm()` the BN is merged into the convolution's weight and bias
-/// (inference only).
+/// from. For deployment the BN is folded into the convolution in the traced graph
+/// (`Graph.foldingBatchNorms`), never in the model.
 public final class ConvBNAct: Module {
-    public internal(set) var conv: Conv2d
-    public internal(set) var bn: BatchNorm2d?
+    public let conv: Conv2d
+    public let bn: BatchNorm2d?
     public let activation: ActivationKind
 
     public init(_ cin: Int, _ cout: Int, kernel: Int = 1, stride: Int = 1, dilation: Int = 1, groups: Int = 1,
@@ -25,7 +25,7 @@ public final class ConvBNAct: Module {
     /// x: (N, Cin, H, W) -> (N, Cout, H', W')
     public override func forward(_ x: Tensor) -> Tensor {
         if bn == nil {
-            // Folded (or BN-free): convolution and activation in one kernel where possible.
+            // BN-free: convolution and activation in one kernel where possible.
             let fused: FusedActivation = activation == .relu6 ? .relu6 : activation == .relu ? .relu : .none
             return conv2d(x, weight: conv.weight, bias: conv.bias, geometry: conv.geometry, activation: fused)
         }
@@ -36,22 +36,5 @@ public final class ConvBNAct: Module {
         case .relu: return relu(y)
         case .none: return y
         }
-    }
-
-    /// Merges the BN (running statistics) into the convolution:
-    /// w' = w * gamma / sqrt(var + eps), b' = beta - mean * gamma / sqrt(var + eps).
-    public func foldBatchNorm() {
-        guard let bn else { return }
-        let c = conv
-        let cout = c.outChannels
-        let perChannel = c.weight.count / cout
-        let w = c.weight.copy(), b = Tensor.zeros([cout])
-        for o in 0..<cout {
-            let scale = bn.weight.pointer[o] / (bn.runningVar.pointer[o] + bn.eps).squareRoot()
-            for k in 0..<perChannel { w.pointer[o * perChannel + k] *= scale }
-            b.pointer[o] = (c.bias?.pointer[o] ?? 0) * scale + bn.bias.pointer[o] - bn.runningMean.pointer[o] * scale
-        }
-        conv = Conv2d(weight: w, bias: b, geometry: c.geometry)
-        self.bn = nil
     }
 }

@@ -32,9 +32,4 @@ open class HARDNetwork: Module {
     public var inferenceParameterCount: Int {
         parameterCount - trainingOnlyModules.reduce(0) { $0 + $1.parameterCount }
     }
-
-    /// Folds every batch norm into its convolution, for inference. Irreversible.
-    public func foldBatchNorms() {
-        for (_, m) in namedModules() { (m as? ConvBNAct)?.foldBatchNorm() }
-    }
 }
