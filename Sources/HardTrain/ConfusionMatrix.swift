@@ -71,9 +71,31 @@ public struct EvaluationResult: Codable, Sendable {
     public let perClass: [ClassIoU]
     public let images: Int
     public let dataset: String
+    /// Where the time went, per image (nil when not measured).
+    public var timing: Timing?
+
+    /// Mean milliseconds per image of reading (decode, labels) and predicting (the model,
+    /// argmax and any resize back), and which inference path predicted.
+    public struct Timing: Codable, Sendable {
+        public var path: String
+        public var readMsPerImage: Double
+        /// Inference, argmax and resize; plan building excluded (it is `planBuildMs`).
+        public var predictMsPerImage: Double
+        /// Building the fast plan, once per input size (0 on the op-by-op path).
+        public var planBuildMs: Double
+        public var plansBuilt: Int
+
+        enum CodingKeys: String, CodingKey {
+            case path
+            case planBuildMs = "plan_build_ms"
+            case plansBuilt = "plans_built"
+            case readMsPerImage = "read_ms_per_image"
+            case predictMsPerImage = "predict_ms_per_image"
+        }
+    }
 
     enum CodingKeys: String, CodingKey {
-        case miou, images, dataset
+        case miou, images, dataset, timing
         case pixelAccuracy = "pixel_accuracy"
         case perClass = "per_class"
     }
@@ -94,6 +116,10 @@ public struct EvaluationResult: Codable, Sendable {
         }
         lines.append(String(format: "mIoU                %6.2f", 100 * miou))
         lines.append(String(format: "pixel accuracy      %6.2f", 100 * pixelAccuracy))
+        if let t = timing {
+            lines.append(String(format: "per image: %.1f ms reading, %.1f ms predicting (%@; %d plan(s) built in %.0f ms)",
+                                t.readMsPerImage, t.predictMsPerImage, t.path, t.plansBuilt, t.planBuildMs))
+        }
         return lines.joined(separator: "\n")
     }
 

@@ -1,3 +1,4 @@
+import Dispatch
 import HardData
 import HardEngine
 import HardModels
@@ -40,11 +41,22 @@ public enum Evaluator {
         var matrix = ConfusionMatrix(classes: dataset.classCount)
         let n = min(dataset.count, limit ?? dataset.count)
         let predictor = Predictor(model, path: path)
+        var readNs: UInt64 = 0, predictNs: UInt64 = 0
         for i in 0..<n {
+            let t0 = DispatchTime.now().uptimeNanoseconds
             let (image, labels) = try dataset.sample(i)
-            matrix.add(predictions: try predictor.predict(image, inputSize: inputSize).values, labels: labels.values)
+            let t1 = DispatchTime.now().uptimeNanoseconds
+            let predicted = try predictor.predict(image, inputSize: inputSize)
+            predictNs += DispatchTime.now().uptimeNanoseconds - t1
+            readNs += t1 - t0
+            matrix.add(predictions: predicted.values, labels: labels.values)
             progress(i + 1, n)
         }
-        return EvaluationResult(matrix: matrix, classNames: dataset.classNames, images: n, dataset: dataset.name)
+        var result = EvaluationResult(matrix: matrix, classNames: dataset.classNames, images: n, dataset: dataset.name)
+        let predictMs = Double(predictNs) / 1e6 - predictor.planBuildMs
+        result.timing = .init(path: predictor.path.rawValue, readMsPerImage: Double(readNs) / 1e6 / Double(n),
+                              predictMsPerImage: predictMs / Double(n), planBuildMs: predictor.planBuildMs,
+                              plansBuilt: predictor.plansBuilt)
+        return result
     }
 }

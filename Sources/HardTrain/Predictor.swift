@@ -1,3 +1,4 @@
+import Dispatch
 import HardData
 import HardEngine
 import HardModels
@@ -23,6 +24,10 @@ public final class Predictor {
     /// Plans kept at once: enough for the sizes of any dataset (one or two), bounded for a
     /// folder of images that all differ.
     static let maxPlans = 4
+    /// Milliseconds spent building plans (tracing, passes, weight reorders, primitives).
+    public private(set) var planBuildMs = 0.0
+    /// Plans built so far.
+    public private(set) var plansBuilt = 0
     private var plans: [(height: Int, width: Int, plan: BlockedInference, input: Tensor, output: Tensor)] = []
 
     /// Checks nothing yet: plans are built on the first image of each size.
@@ -36,6 +41,8 @@ public final class Predictor {
     /// `MemoryError` before any work when the size cannot fit in memory.
     public func predict(_ image: RGBImage, inputSize: (height: Int, width: Int)? = nil) throws -> LabelMap {
         let size = inputSize ?? (image.height, image.width)
+        // Before any work of that size (the resize below included).
+        try MemoryEstimate.check(.inference, variant: model.variant, classes: model.classes, height: size.height, width: size.width)
         let input = inputSize.map { Resampling.resize(image, width: $0.width, height: $0.height) } ?? image
         let logits: Tensor   // (1, classes, h, w)
         switch path {
@@ -45,7 +52,6 @@ public final class Predictor {
             try entry.plan.run(entry.input, into: entry.output)
             logits = entry.output
         case .opByOp:
-            try MemoryEstimate.check(.inference, variant: model.variant, classes: model.classes, height: size.height, width: size.width)
             let wasTraining = model.isTraining
             model.eval()
             defer { if wasTraining { model.train() } }
@@ -62,8 +68,10 @@ public final class Predictor {
             let e = plans[i]
             return (e.plan, e.input, e.output)
         }
-        try MemoryEstimate.check(.inference, variant: model.variant, classes: model.classes, height: height, width: width)
+        let t0 = DispatchTime.now().uptimeNanoseconds
         let plan = try BlockedInference(graph: Graph.trace(model, height: height, width: width))
+        planBuildMs += Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
+        plansBuilt += 1
         let entry = (height: height, width: width, plan: plan, input: Tensor.zeros(plan.inputShape), output: Tensor.zeros(plan.outputShape))
         if plans.count == Self.maxPlans { plans.removeFirst() }
         plans.append(entry)
