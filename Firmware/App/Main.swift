@@ -82,7 +82,7 @@ public func main() -> Int32 {
         interpreter.invoke(op: op, input: image.assumingMemoryBound(to: UInt8.self), output: classes)
         let n = fw_timer_instructions()
         let out = model.tensors[model.tensorsOf(op).output]
-        say("profile op=\(op) code=\(Int(model.word(model.opWords[op]))) output=\(out.height)x\(out.width)x\(out.channels) instructions=\(Int(n))\n")
+        say("profile op=\(op) code=\(Int(model.opCode(op).rawValue)) output=\(out.height)x\(out.width)x\(out.channels) instructions=\(Int(n))\n")
     }
     return 0
 }

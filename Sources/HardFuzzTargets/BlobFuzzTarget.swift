@@ -56,14 +56,14 @@ func estimatedWork(_ model: MicroModel) -> Int {
         let (ins, out) = model.tensorsOf(op)
         let outputs = model.tensors[out].elementCount
         let inputs = ins.reduce(0) { $0 + model.tensors[$1].elementCount }
-        switch model.opCode(op) {
-        case .conv?:
-            let taps = model.operand(op, 2) * model.operand(op, 3)
-            let channels = model.operand(op, 10) == 1 ? 1 : model.tensors[ins[0]].channels
+        switch model.records[op] {
+        case .conv(let r):
+            let taps = r.geometry.kernelH * r.geometry.kernelW
+            let channels = r.depthwise ? 1 : model.tensors[ins[0]].channels
             work += outputs * taps * channels + inputs
-        case .averagePool?, .maxPool?:
-            work += outputs * model.operand(op, 2) * model.operand(op, 3) + inputs
-        case .resizeBilinear?:
+        case .averagePool(let r), .maxPool(let r):
+            work += outputs * r.geometry.kernelH * r.geometry.kernelW + inputs
+        case .resizeBilinear:
             work += 4 * outputs + inputs
         default:
             work += outputs + inputs

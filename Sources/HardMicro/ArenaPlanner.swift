@@ -51,13 +51,12 @@ func scratchBytes(_ model: MicroModel, _ op: Int) -> Int {
         let x = model.tensors[ins[0]], y = model.tensors[out]
         return 4 * resizeArgMaxScratchWords(Shape3(x.height, x.width, x.channels), Shape3(y.height, y.width, y.channels))
     }
-    guard model.opCode(op) == .conv else { return 0 }
-    let x = model.tensors[model.operand(op, 0)]
+    guard case .conv(let r) = model.records[op] else { return 0 }
     let table = requantizationTableBytes(model, op)
-    let kh = model.operand(op, 2), kw = model.operand(op, 3)
-    if model.operand(op, 10) == 1 { return table }
-    return table + denseScratchBytes(kernelH: kh, kernelW: kw, inputChannels: x.channels,
-                                     padH: model.operand(op, 6), padW: model.operand(op, 7))
+    if r.depthwise { return table }
+    let g = r.geometry
+    return table + denseScratchBytes(kernelH: g.kernelH, kernelW: g.kernelW, inputChannels: model.tensors[r.input].channels,
+                                     padH: g.padH, padW: g.padW)
 }
 
 /// The requantization table's share of a convolution's scratch (0 when it uses the exact rules).

@@ -9,12 +9,14 @@
 //   tensor table: tensor count x 8 words
 //     height, width, channels, element type (0 int8, 1 uint8), zero point (int32),
 //     scale (float32 bits; the host's dequantization only, never read by kernels), 2 reserved
-//   op section: op count records, each [opcode, word count incl. these two, operands...]
+//   op section: op count records, each [opcode, word count incl. these two, operands...];
+//     the operands of each op are declared once, as a record struct in BlobRecords.swift
+//     (`OpRecord` and its cases, each with its word layout), which both the validator
+//     and the host writer use
 //   data section: weights, biases, multipliers, lookup tables, referenced by byte offset
+//     (ConvRecord's comments give the weight layouts)
 //
-// Activations are NHWC (batch 1). Dense convolution weights are [Cout][row] int8 with row =
-// kh * kw * Cin ([kh][kw][Cin]) rounded up to 4 bytes, zero padded; depthwise weights
-// [kh][kw][C] int8; both symmetric per output channel (zero point 0).
+// Activations are NHWC (batch 1).
 
 public enum BlobFormat {
     public static let magic: UInt32 = 0x5144_5248  // "HRDQ" read little-endian
@@ -31,32 +33,27 @@ public enum ElementType: UInt32 {
     case uint8 = 1
 }
 
-/// The operations of the runtime. Operand words after [opcode, word count]:
+/// The operations of the runtime; their operand words are `OpRecord`'s (BlobRecords.swift).
 public enum OpCode: UInt32 {
-    /// input, output, kernelH, kernelW, strideH, strideW, padH, padW, dilationH, dilationW,
-    /// depthwise (0/1), activation min, activation max, weights, bias (int32, TFLite's),
-    /// folded bias (int32: bias - inputZeroPoint * sum(weights), dense only, else 0),
-    /// multiplier mantissas (int32 x Cout), multiplier shifts (int32 x Cout)
+    /// `ConvRecord`: dense or depthwise convolution, requantized per output channel.
     case conv = 1
-    /// input1, input2, output, left shift, mantissa1, shift1, mantissa2, shift2,
-    /// output mantissa, output shift, activation min, activation max
+    /// `AddRecord`.
     case add = 2
-    /// output, count, inputs... (all with the output's scale and zero point)
+    /// `ConcatRecord`.
     case concat = 3
-    /// input, output, kernelH, kernelW, strideH, strideW, padH, padW (padding counts as 0.0)
+    /// `PoolRecord` (padding counts as 0.0).
     case averagePool = 4
-    /// input, output, kernelH, kernelW, strideH, strideW, padH, padW
+    /// `PoolRecord`.
     case maxPool = 5
-    /// input, output
+    /// `UnaryRecord`.
     case globalAveragePool = 6
-    /// input, output
+    /// `UnaryRecord`.
     case globalMaxPool = 7
-    /// input, output (bilinear, half-pixel centres, 10-bit fixed-point coordinates)
+    /// `UnaryRecord` (bilinear, half-pixel centres, 10-bit fixed-point coordinates).
     case resizeBilinear = 8
-    /// input, output (uint8 class index per pixel; the first maximum wins)
+    /// `UnaryRecord` (uint8 class index per pixel; the first maximum wins).
     case argMax = 9
-    /// input (uint8 RGB), output (int8), lookup table (3 x 256 int8: normalisation and
-    /// quantization of each channel's 0...255 value)
+    /// `InputLookupRecord`.
     case inputLookup = 10
 }
 

@@ -44,41 +44,32 @@ public struct MicroInterpreter {
         return Shape3(x.height, x.width, x.channels)
     }
 
-    private func data<T>(_ op: Int, _ k: Int, _: T.Type) -> UnsafePointer<T> {
-        (model.base + model.operand(op, k)).assumingMemoryBound(to: T.self)
-    }
-
-    private func signed(_ op: Int, _ k: Int) -> Int32 { model.signedOperand(op, k) }
-
-    private func multiplier(_ op: Int, _ k: Int) -> QuantizedMultiplier {
-        QuantizedMultiplier(mantissa: signed(op, k), shift: signed(op, k + 1))
+    /// The array at byte offset `offset` of the blob (validated by `MicroModel`).
+    @inline(__always)
+    private func data<T>(_ offset: Int, _: T.Type) -> UnsafePointer<T> {
+        (model.base + offset).assumingMemoryBound(to: T.self)
     }
 
     @inline(__always)
     private func run(_ op: Int, _ input: UnsafePointer<UInt8>, _ output: UnsafeMutablePointer<UInt8>) {
-        guard let code = model.opCode(op) else { return }   // validated: cannot happen
         let (ins, out) = model.tensorsOf(op)
         let x = int8(ins[0], input, output), y = int8(out, input, output)
         let xs = shape(ins[0]), ys = shape(out)
         let zpIn = model.tensors[ins[0]].zeroPoint
         let scratch = arena + plan.scratchOffset
-        switch code {
-        case .conv:
-            let g = ConvGeometry(kernelH: model.operand(op, 2), kernelW: model.operand(op, 3),
-                                 strideH: model.operand(op, 4), strideW: model.operand(op, 5),
-                                 padH: model.operand(op, 6), padW: model.operand(op, 7),
-                                 dilationH: model.operand(op, 8), dilationW: model.operand(op, 9))
-            let mantissas = data(op, 16, Int32.self), shifts = data(op, 17, Int32.self)
-            let zpOut = model.tensors[out].zeroPoint, lo = signed(op, 11), hi = signed(op, 12)
+        switch model.records[op] {
+        case .conv(let r):
+            let mantissas = data(r.mantissas, Int32.self), shifts = data(r.shifts, Int32.self)
+            let zpOut = model.tensors[out].zeroPoint
             /// The convolution with requantizer `rq`; its scratch starts at byte `skip`.
             @inline(__always)
             func convolve<R: ChannelRequantizer>(_ rq: R, scratchFrom skip: Int) {
-                if model.operand(op, 10) == 1 {
-                    convolveDepthwise(input: x, xs, inputZeroPoint: zpIn, output: y, ys, geometry: g,
-                                      weights: data(op, 13, Int8.self), bias: data(op, 14, Int32.self), requantizer: rq)
+                if r.depthwise {
+                    convolveDepthwise(input: x, xs, inputZeroPoint: zpIn, output: y, ys, geometry: r.geometry,
+                                      weights: data(r.weights, Int8.self), bias: data(r.bias, Int32.self), requantizer: rq)
                 } else {
-                    convolveDense(input: x, xs, inputZeroPoint: zpIn, output: y, ys, geometry: g,
-                                  weights: data(op, 13, Int8.self), foldedBias: data(op, 15, Int32.self), requantizer: rq,
+                    convolveDense(input: x, xs, inputZeroPoint: zpIn, output: y, ys, geometry: r.geometry,
+                                  weights: data(r.weights, Int8.self), foldedBias: data(r.foldedBias, Int32.self), requantizer: rq,
                                   scratch: (scratch + skip).assumingMemoryBound(to: Int8.self))
                 }
             }
@@ -88,13 +79,13 @@ public struct MicroInterpreter {
                 convolve(BoundedRequantizer(mantissas: mantissas, table: table), scratchFrom: requantizationTableBytes(model, op))
             } else {
                 convolve(ExactRequantizer(mantissas: mantissas, shifts: shifts, outputZeroPoint: zpOut,
-                                          activationMin: lo, activationMax: hi), scratchFrom: 0)
+                                          activationMin: r.activationMin, activationMax: r.activationMax), scratchFrom: 0)
             }
-        case .add:
-            let p = AddParameters(leftShift: signed(op, 3), input1: multiplier(op, 4), input1ZeroPoint: zpIn,
-                                  input2: multiplier(op, 6), input2ZeroPoint: model.tensors[ins[1]].zeroPoint,
-                                  output: multiplier(op, 8), outputZeroPoint: model.tensors[out].zeroPoint,
-                                  activationMin: signed(op, 10), activationMax: signed(op, 11))
+        case .add(let r):
+            let p = AddParameters(leftShift: r.leftShift, input1: r.input1Multiplier, input1ZeroPoint: zpIn,
+                                  input2: r.input2Multiplier, input2ZeroPoint: model.tensors[ins[1]].zeroPoint,
+                                  output: r.outputMultiplier, outputZeroPoint: model.tensors[out].zeroPoint,
+                                  activationMin: r.activationMin, activationMax: r.activationMax)
             addInt8(x, int8(ins[1], input, output), y, count: ys.count, p)
         case .concat:
             var offset = 0
@@ -104,13 +95,14 @@ public struct MicroInterpreter {
                                  offset: offset, pixels: ys.height * ys.width)
                 offset += c
             }
-        case .averagePool, .maxPool:
-            let g = ConvGeometry(kernelH: model.operand(op, 2), kernelW: model.operand(op, 3),
-                                 strideH: model.operand(op, 4), strideW: model.operand(op, 5),
-                                 padH: model.operand(op, 6), padW: model.operand(op, 7))
-            poolInt8(x, xs, y, ys, geometry: g, zeroPoint: zpIn, maximum: code == .maxPool)
-        case .globalAveragePool, .globalMaxPool:
-            globalPoolInt8(x, xs, y, zeroPoint: zpIn, maximum: code == .globalMaxPool)
+        case .averagePool(let r):
+            poolInt8(x, xs, y, ys, geometry: r.geometry, zeroPoint: zpIn, maximum: false)
+        case .maxPool(let r):
+            poolInt8(x, xs, y, ys, geometry: r.geometry, zeroPoint: zpIn, maximum: true)
+        case .globalAveragePool:
+            globalPoolInt8(x, xs, y, zeroPoint: zpIn, maximum: false)
+        case .globalMaxPool:
+            globalPoolInt8(x, xs, y, zeroPoint: zpIn, maximum: true)
         case .resizeBilinear:
             if model.fusedUpsampleArgMax && op == model.opWords.count - 2 {
                 resizeBilinearArgMax(x, xs, output, ys, scratch: scratch.assumingMemoryBound(to: Int32.self))
@@ -121,9 +113,9 @@ public struct MicroInterpreter {
             if model.fusedUpsampleArgMax { return }   // done with the resize
             argMaxChannels(x, UnsafeMutableRawPointer(y).assumingMemoryBound(to: UInt8.self),
                            pixels: ys.height * ys.width, channels: xs.channels)
-        case .inputLookup:
+        case .inputLookup(let r):
             lookupInput(UnsafeRawPointer(x).assumingMemoryBound(to: UInt8.self), y, pixels: xs.height * xs.width,
-                        channels: xs.channels, table: data(op, 2, Int8.self))
+                        channels: xs.channels, table: data(r.table, Int8.self))
         }
     }
 }

@@ -23,7 +23,10 @@ public struct MicroModel {
     public let opWords: [Int]
     public let inputTensor: Int
     public let outputTensor: Int
-    /// Tensors each op reads and writes, decoded once (no allocation per inference).
+    /// Every op record, decoded once here: the interpreter and the planner read the named
+    /// fields, never the blob's words (nothing is decoded per inference).
+    public private(set) var records: [OpRecord] = []
+    /// Tensors each op reads and writes, from the records (no allocation per inference).
     private var decoded: [(inputs: [Int], output: Int)] = []
     /// The graph ends in resize -> argmax and nothing else reads the resized logits: the
     /// interpreter then runs both as one kernel and the full-size logits never exist (at
@@ -75,9 +78,10 @@ public struct MicroModel {
         opWords.reserveCapacity(opCount)
         var at = opsByte / 4
         for _ in 0..<opCount {
-            guard at + 2 <= wordCount else { throw .malformedOp }
+            // Written as differences: at + n could overflow a 32-bit Int.
+            guard at <= wordCount - 2 else { throw .malformedOp }
             let n = int(at + 1)
-            guard n >= 2, at + n <= wordCount else { throw .malformedOp }
+            guard n >= 2, n <= wordCount - at else { throw .malformedOp }
             opWords.append(at)
             at += n
         }
@@ -87,11 +91,19 @@ public struct MicroModel {
         self.opWords = opWords
         self.inputTensor = input
         self.outputTensor = output
-        for i in 0..<opCount { decoded.append(decodeTensors(i)) }
-        for i in 0..<opCount { try validateOp(i) }
+        // Decoded and checked op by op: a blob with faults in several ops is refused with the
+        // first faulty op's error, as when the words were read in place.
+        records.reserveCapacity(opCount)
+        decoded.reserveCapacity(opCount)
+        for i in 0..<opCount {
+            let record = try OpRecord.decode(words: base + 4 * opWords[i], wordCount: int(opWords[i] + 1))
+            try validate(record)
+            records.append(record)
+            decoded.append(record.tensors)
+        }
         try validateDataFlow()
-        for i in 0..<opCount { boundedRequantization.append(accumulatorsBounded(i)) }
-        if opCount >= 2, opCode(opCount - 1) == .argMax, opCode(opCount - 2) == .resizeBilinear {
+        for record in records { boundedRequantization.append(accumulatorsBounded(record)) }
+        if opCount >= 2, records[opCount - 1].code == .argMax, records[opCount - 2].code == .resizeBilinear {
             let resized = decoded[opCount - 2].output
             var readers = 0
             for i in 0..<opCount { for t in decoded[i].inputs where t == resized { readers += 1 } }
@@ -106,114 +118,69 @@ public struct MicroModel {
         return fusedUpsampleArgMax ? decoded[last - 1].inputs[0] : decoded[last].inputs[0]
     }
 
-    @inline(__always)
-    public func word(_ i: Int) -> UInt32 { UInt32(littleEndian: base.load(fromByteOffset: i * 4, as: UInt32.self)) }
-
-    /// A word as a non-negative Int, saturated at 2^31 - 1: the same value on 32-bit targets
-    /// (where Int(UInt32) of a large word would trap) and on the host.
-    @inline(__always)
-    public func int(_ i: Int) -> Int {
-        let w = word(i)
-        return w > 0x7FFF_FFFF ? 0x7FFF_FFFF : Int(w)
-    }
-
-    public func opCode(_ op: Int) -> OpCode? { OpCode(rawValue: word(opWords[op])) }
-
-    /// Operand k (0-based) of op `op`.
-    @inline(__always)
-    public func operand(_ op: Int, _ k: Int) -> Int { int(opWords[op] + 2 + k) }
-
-    /// Operand k as a signed 32-bit value (zero points, shifts, clamp bounds).
-    @inline(__always)
-    public func signedOperand(_ op: Int, _ k: Int) -> Int32 { Int32(bitPattern: word(opWords[op] + 2 + k)) }
-
-    public func operandCount(_ op: Int) -> Int { int(opWords[op] + 1) - 2 }
+    public func opCode(_ op: Int) -> OpCode { records[op].code }
 
     /// The tensors op `op` reads, and the one it writes.
     @inline(__always)
     public func tensorsOf(_ op: Int) -> (inputs: [Int], output: Int) { decoded[op] }
 
-    private func decodeTensors(_ op: Int) -> (inputs: [Int], output: Int) {
-        // Records too short for their op decode as no inputs; validateOp then refuses them.
-        guard let code = opCode(op), operandCount(op) >= 2 else { return ([], 0) }
-        switch code {
-        case .add: return operandCount(op) >= 3 ? ([operand(op, 0), operand(op, 1)], operand(op, 2)) : ([], 0)
-        case .concat:
-            let n = min(operand(op, 1), operandCount(op) - 2)
-            var ins: [Int] = []
-            for k in 0..<n { ins.append(operand(op, 2 + k)) }
-            return (ins, operand(op, 0))
-        default: return ([operand(op, 0)], operand(op, 1))
-        }
-    }
-
-    /// A data array of `bytes` bytes at byte offset operand k, inside the data section.
-    func checkArray(_ op: Int, _ k: Int, bytes: Int, alignment: Int) throws(MicroError) {
-        let offset = operand(op, k)
+    /// A data array of `bytes` bytes at byte offset `offset`, inside the data section.
+    func checkArray(_ offset: Int, bytes: Int, alignment: Int) throws(MicroError) {
         guard offset % alignment == 0, offset >= BlobFormat.headerWords * 4, bytes >= 0,
               offset <= byteCount, bytes <= byteCount - offset else { throw .malformedOp }
     }
 
-    private func validateOp(_ op: Int) throws(MicroError) {
-        guard let code = opCode(op) else { throw .unknownOp }
-        let n = operandCount(op)
-        let expected: Int
-        switch code {
-        case .conv: expected = 18
-        case .add: expected = 12
-        case .concat: expected = n >= 2 && operand(op, 1) >= 1 ? 2 + operand(op, 1) : -1
-        case .averagePool, .maxPool: expected = 8
-        case .globalAveragePool, .globalMaxPool, .resizeBilinear, .argMax: expected = 2
-        case .inputLookup: expected = 3
-        }
-        guard n == expected else { throw .malformedOp }
-        let (ins, out) = tensorsOf(op)
+    /// Element `i` of the int32 array at byte offset `offset` (checked by `checkArray`).
+    @inline(__always)
+    func int32(at offset: Int, _ i: Int) -> Int32 {
+        Int32(bitPattern: UInt32(littleEndian: base.load(fromByteOffset: offset + 4 * i, as: UInt32.self)))
+    }
+
+    /// The checks of one decoded record against the tensor table and the data section.
+    private func validate(_ record: OpRecord) throws(MicroError) {
+        let (ins, out) = record.tensors
         guard !ins.isEmpty else { throw .malformedOp }
         for t in ins + [out] { guard t < tensors.count else { throw .malformedOp } }
         let o = tensors[out]
         let x = tensors[ins[0]]
         let int8In = ins.allSatisfy { tensors[$0].type == .int8 }
-        switch code {
-        case .conv:
-            let kh = operand(op, 2), kw = operand(op, 3), sh = operand(op, 4), sw = operand(op, 5)
-            let ph = operand(op, 6), pw = operand(op, 7), dh = operand(op, 8), dw = operand(op, 9)
-            let depthwise = operand(op, 10)
+        switch record {
+        case .conv(let r):
+            let g = r.geometry
+            let kh = g.kernelH, kw = g.kernelW, sh = g.strideH, sw = g.strideW
+            let ph = g.padH, pw = g.padW, dh = g.dilationH, dw = g.dilationW
             guard int8In, o.type == .int8, kh >= 1, kw >= 1, kh <= 15, kw <= 15, sh >= 1, sw >= 1, sh <= 8, sw <= 8,
-                  ph <= 64, pw <= 64, dh >= 1, dw >= 1, dh <= 64, dw <= 64, depthwise <= 1 else { throw .malformedOp }
+                  ph <= 64, pw <= 64, dh >= 1, dw >= 1, dh <= 64, dw <= 64 else { throw .malformedOp }
             let eh = (kh - 1) * dh + 1, ew = (kw - 1) * dw + 1
             guard x.height + 2 * ph >= eh, x.width + 2 * pw >= ew,
                   o.height == (x.height + 2 * ph - eh) / sh + 1, o.width == (x.width + 2 * pw - ew) / sw + 1 else { throw .shapeMismatch }
             let cout = o.channels
-            if depthwise == 1 {
+            if r.depthwise {
                 guard x.channels == cout else { throw .shapeMismatch }
-                try checkArray(op, 13, bytes: kh * kw * cout, alignment: 4)
+                try checkArray(r.weights, bytes: kh * kw * cout, alignment: 4)
             } else {
-                try checkArray(op, 13, bytes: cout * denseRowBytes(kernelH: kh, kernelW: kw, inputChannels: x.channels), alignment: 4)
-                try checkArray(op, 15, bytes: 4 * cout, alignment: 4)
+                try checkArray(r.weights, bytes: cout * denseRowBytes(kernelH: kh, kernelW: kw, inputChannels: x.channels), alignment: 4)
+                try checkArray(r.foldedBias, bytes: 4 * cout, alignment: 4)
             }
-            try checkArray(op, 14, bytes: 4 * cout, alignment: 4)
-            try checkArray(op, 16, bytes: 4 * cout, alignment: 4)
-            try checkArray(op, 17, bytes: 4 * cout, alignment: 4)
-            let shifts = base + operand(op, 17), mantissas = base + operand(op, 16)
+            try checkArray(r.bias, bytes: 4 * cout, alignment: 4)
+            try checkArray(r.mantissas, bytes: 4 * cout, alignment: 4)
+            try checkArray(r.shifts, bytes: 4 * cout, alignment: 4)
             for c in 0..<cout {
                 // Non-negative mantissas: `requantize` relies on it (no INT32_MIN * INT32_MIN).
-                guard Int32(bitPattern: UInt32(littleEndian: mantissas.load(fromByteOffset: 4 * c, as: UInt32.self))) >= 0 else {
-                    throw .malformedOp
-                }
-                let s = Int32(bitPattern: UInt32(littleEndian: shifts.load(fromByteOffset: 4 * c, as: UInt32.self)))
+                guard int32(at: r.mantissas, c) >= 0 else { throw .malformedOp }
+                let s = int32(at: r.shifts, c)
                 guard s >= -31, s <= 30 else { throw .malformedOp }
             }
-            try checkActivationRange(op, 11)
-        case .add:
+            try checkActivationRange(r.activationMin, r.activationMax)
+        case .add(let r):
             let y = tensors[ins[1]]
             guard int8In, o.type == .int8, x.height == y.height, x.width == y.width, x.channels == y.channels,
                   o.height == x.height, o.width == x.width, o.channels == x.channels else { throw .shapeMismatch }
-            guard operand(op, 3) <= 24 else { throw .malformedOp }
-            for k in [5, 7, 9] {
-                let s = signedOperand(op, k)
-                guard s >= -31, s <= 30, signedOperand(op, k - 1) >= 0 else { throw .malformedOp }
+            guard r.leftShift >= 0, r.leftShift <= 24 else { throw .malformedOp }
+            for m in [r.input1Multiplier, r.input2Multiplier, r.outputMultiplier] {
+                guard m.shift >= -31, m.shift <= 30, m.mantissa >= 0 else { throw .malformedOp }
             }
-            try checkActivationRange(op, 10)
+            try checkActivationRange(r.activationMin, r.activationMax)
         case .concat:
             var channels = 0
             for t in ins {
@@ -223,9 +190,9 @@ public struct MicroModel {
                 channels += i.channels
             }
             guard o.type == .int8, channels == o.channels else { throw .shapeMismatch }
-        case .averagePool, .maxPool:
-            let kh = operand(op, 2), kw = operand(op, 3), sh = operand(op, 4), sw = operand(op, 5)
-            let ph = operand(op, 6), pw = operand(op, 7)
+        case .averagePool(let r), .maxPool(let r):
+            let g = r.geometry
+            let kh = g.kernelH, kw = g.kernelW, sh = g.strideH, sw = g.strideW, ph = g.padH, pw = g.padW
             guard int8In, o.type == .int8, kh >= 1, kw >= 1, kh <= 64, kw <= 64, sh >= 1, sw >= 1, ph < kh, pw < kw,
                   x.height + 2 * ph >= kh, x.width + 2 * pw >= kw,
                   o.height == (x.height + 2 * ph - kh) / sh + 1, o.width == (x.width + 2 * pw - kw) / sw + 1,
@@ -238,10 +205,10 @@ public struct MicroModel {
         case .argMax:
             guard int8In, o.type == .uint8, o.channels == 1, o.height == x.height, o.width == x.width,
                   x.channels <= 256 else { throw .shapeMismatch }
-        case .inputLookup:
+        case .inputLookup(let r):
             guard x.type == .uint8, o.type == .int8, o.height == x.height, o.width == x.width,
                   o.channels == x.channels else { throw .shapeMismatch }
-            try checkArray(op, 2, bytes: 256 * x.channels, alignment: 1)
+            try checkArray(r.table, bytes: 256 * x.channels, alignment: 1)
         }
     }
 
@@ -250,33 +217,31 @@ public struct MicroModel {
     /// |accumulator| below 2^30. The dense kernel sums folded bias + w * x over raw inputs
     /// (|x| <= 128, padded taps hold the zero point); the depthwise kernel sums bias +
     /// w * (x - zp) over in-bounds taps.
-    private func accumulatorsBounded(_ op: Int) -> Bool {
-        guard opCode(op) == .conv, signedOperand(op, 11) == -128, signedOperand(op, 12) == 127 else { return false }
-        let (ins, out) = tensorsOf(op)
-        let cout = tensors[out].channels, zp = Int64(tensors[ins[0]].zeroPoint)
-        let depthwise = operand(op, 10) == 1
-        let kernel = operand(op, 2) * operand(op, 3)
-        let row = depthwise ? kernel : denseRowBytes(kernelH: operand(op, 2), kernelW: operand(op, 3),
-                                                      inputChannels: tensors[ins[0]].channels)
-        let weights = (base + operand(op, 13)).assumingMemoryBound(to: Int8.self)
-        let biases = base + operand(op, depthwise ? 14 : 15), shifts = base + operand(op, 17)
-        let largestInput: Int64 = depthwise ? max(128 + zp, 127 - zp) : 128
+    private func accumulatorsBounded(_ record: OpRecord) -> Bool {
+        guard case .conv(let r) = record, r.activationMin == -128, r.activationMax == 127 else { return false }
+        let cout = tensors[r.output].channels, zp = Int64(tensors[r.input].zeroPoint)
+        let g = r.geometry
+        let kernel = g.kernelH * g.kernelW
+        let row = r.depthwise ? kernel : denseRowBytes(kernelH: g.kernelH, kernelW: g.kernelW,
+                                                        inputChannels: tensors[r.input].channels)
+        let weights = (base + r.weights).assumingMemoryBound(to: Int8.self)
+        let biases = r.depthwise ? r.bias : r.foldedBias
+        let largestInput: Int64 = r.depthwise ? max(128 + zp, 127 - zp) : 128
         for c in 0..<cout {
-            let shift = Int32(bitPattern: UInt32(littleEndian: shifts.load(fromByteOffset: 4 * c, as: UInt32.self)))
+            let shift = int32(at: r.shifts, c)
             guard shift <= -1, shift >= -22 else { return false }
             var sum: Int64 = 0
             for k in 0..<row {
-                let w = Int64(depthwise ? weights[k * cout + c] : weights[c * row + k])
+                let w = Int64(r.depthwise ? weights[k * cout + c] : weights[c * row + k])
                 sum += w < 0 ? -w : w
             }
-            let bias = Int64(Int32(bitPattern: UInt32(littleEndian: biases.load(fromByteOffset: 4 * c, as: UInt32.self))))
+            let bias = Int64(int32(at: biases, c))
             guard (bias < 0 ? -bias : bias) + largestInput * sum < 1 << 30 else { return false }
         }
         return true
     }
 
-    private func checkActivationRange(_ op: Int, _ k: Int) throws(MicroError) {
-        let lo = signedOperand(op, k), hi = signedOperand(op, k + 1)
+    private func checkActivationRange(_ lo: Int32, _ hi: Int32) throws(MicroError) {
         guard lo >= -128, hi <= 127, lo <= hi else { throw .malformedOp }
     }
 

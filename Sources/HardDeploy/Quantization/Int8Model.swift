@@ -32,31 +32,26 @@ public struct Int8Model {
 
     /// The versioned little-endian blob (BlobFormat), CRC-32 filled in.
     public func blob() -> [UInt8] {
-        var w = BlobWords()
+        var w = RecordWriter()
         w.words = [UInt32](repeating: 0, count: BlobFormat.headerWords)
         for t in tensors {
             w.words += [UInt32(t.height), UInt32(t.width), UInt32(t.channels), t.type.rawValue,
                         UInt32(bitPattern: t.quantization.zeroPoint), Float(t.quantization.scale).bitPattern, 0, 0]
         }
         let opsByte = w.words.count * 4
-        var records: [[BlobWords.Operand]] = []
-        for op in ops { records.append(w.record(op)) }
-        let opsWords = records.reduce(0) { $0 + $1.count }
-        let dataStart = opsByte + opsWords * 4
-        for r in records {
-            for o in r {
-                switch o {
-                case .word(let v): w.words.append(v)
-                case .data(let rel): w.words.append(UInt32(dataStart + rel))
-                }
-            }
-        }
-        precondition(w.words.count * 4 == dataStart)
-        var bytes = [UInt8](repeating: 0, count: dataStart)
+        // A record's length never depends on its data offsets: size the op section with a
+        // throwaway data section, then write the records pointing into the real one.
+        var sizing = BlobData(start: 0)
+        var sized = RecordWriter()
+        for op in ops { op.record(&sizing).encode(into: &sized) }
+        var data = BlobData(start: opsByte + 4 * sized.words.count)
+        for op in ops { op.record(&data).encode(into: &w) }
+        precondition(w.words.count * 4 == data.start)
+        var bytes = [UInt8](repeating: 0, count: data.start)
         bytes.withUnsafeMutableBytes { p in
             for (i, v) in w.words.enumerated() { p.storeBytes(of: v.littleEndian, toByteOffset: 4 * i, as: UInt32.self) }
         }
-        bytes += w.data
+        bytes += data.bytes
         func put(_ v: UInt32, at i: Int) {
             for k in 0..<4 { bytes[4 * i + k] = UInt8((v >> (8 * UInt32(k))) & 0xFF) }
         }
@@ -74,62 +69,52 @@ public struct Int8Model {
     }
 }
 
-/// Op records with data references resolved once the op section's size is known.
-struct BlobWords {
-    enum Operand {
-        case word(UInt32)
-        case data(Int)   // byte offset inside the data section
-    }
+/// The blob's data section: arrays appended little-endian, each padded to 4 bytes.
+struct BlobData {
+    /// Byte offset of the section in the blob.
+    let start: Int
+    var bytes: [UInt8] = []
 
-    var words: [UInt32] = []
-    var data: [UInt8] = []
-
-    mutating func append<T: FixedWidthInteger>(_ values: [T]) -> Operand {
-        let at = data.count
+    /// Appends `values`; returns their byte offset in the blob.
+    mutating func append<T: FixedWidthInteger>(_ values: [T]) -> Int {
+        let at = start + bytes.count
         for v in values {
-            withUnsafeBytes(of: v.littleEndian) { data += $0 }
+            withUnsafeBytes(of: v.littleEndian) { bytes += $0 }
         }
-        while data.count % 4 != 0 { data.append(0) }
-        return .data(at)
+        while bytes.count % 4 != 0 { bytes.append(0) }
+        return at
     }
+}
 
-    static func i(_ v: Int32) -> Operand { .word(UInt32(bitPattern: v)) }
-    static func u(_ v: Int) -> Operand { .word(UInt32(v)) }
-
-    mutating func record(_ op: Int8Model.Op) -> [Operand] {
-        let code: OpCode
-        var o: [Operand]
-        switch op {
+extension Int8Model.Op {
+    /// The blob record of this op (BlobRecords.swift), its arrays appended to `data` in
+    /// record order.
+    func record(_ data: inout BlobData) -> OpRecord {
+        switch self {
         case .inputLookup(let i, let out, let table):
-            code = .inputLookup
-            o = [Self.u(i), Self.u(out), append(table)]
+            return .inputLookup(InputLookupRecord(input: i, output: out, table: data.append(table)))
         case .conv(let i, let out, let g, let depthwise, let bounds, let weights, let bias, let folded, let m):
-            code = .conv
-            o = [Self.u(i), Self.u(out), Self.u(g.kernelH), Self.u(g.kernelW), Self.u(g.strideH), Self.u(g.strideW),
-                 Self.u(g.padH), Self.u(g.padW), Self.u(g.dilationH), Self.u(g.dilationW), Self.u(depthwise ? 1 : 0),
-                 Self.i(bounds.0), Self.i(bounds.1), append(weights), append(bias),
-                 depthwise ? .word(0) : append(folded), append(m.map(\.mantissa)), append(m.map(\.shift))]
+            let w = data.append(weights), b = data.append(bias)
+            let f = depthwise ? 0 : data.append(folded)
+            let mantissas = data.append(m.map(\.mantissa)), shifts = data.append(m.map(\.shift))
+            return .conv(ConvRecord(input: i, output: out, geometry: g, depthwise: depthwise, activationMin: bounds.0,
+                                    activationMax: bounds.1, weights: w, bias: b, foldedBias: f,
+                                    mantissas: mantissas, shifts: shifts))
         case .add(let a, let b, let out, let leftShift, let m1, let m2, let mo, let bounds):
-            code = .add
-            o = [Self.u(a), Self.u(b), Self.u(out), Self.i(leftShift), Self.i(m1.mantissa), Self.i(m1.shift),
-                 Self.i(m2.mantissa), Self.i(m2.shift), Self.i(mo.mantissa), Self.i(mo.shift), Self.i(bounds.0), Self.i(bounds.1)]
+            return .add(AddRecord(input1: a, input2: b, output: out, leftShift: leftShift, input1Multiplier: m1,
+                                  input2Multiplier: m2, outputMultiplier: mo, activationMin: bounds.0, activationMax: bounds.1))
         case .concat(let xs, let out):
-            code = .concat
-            o = [Self.u(out), Self.u(xs.count)] + xs.map(Self.u)
+            return .concat(ConcatRecord(inputs: xs, output: out))
         case .pool(let i, let out, let maximum, let g):
-            code = maximum ? .maxPool : .averagePool
-            o = [Self.u(i), Self.u(out), Self.u(g.kernelH), Self.u(g.kernelW), Self.u(g.strideH), Self.u(g.strideW),
-                 Self.u(g.padH), Self.u(g.padW)]
+            let r = PoolRecord(input: i, output: out, geometry: g)
+            return maximum ? .maxPool(r) : .averagePool(r)
         case .globalPool(let i, let out, let maximum):
-            code = maximum ? .globalMaxPool : .globalAveragePool
-            o = [Self.u(i), Self.u(out)]
+            let r = UnaryRecord(input: i, output: out)
+            return maximum ? .globalMaxPool(r) : .globalAveragePool(r)
         case .resize(let i, let out):
-            code = .resizeBilinear
-            o = [Self.u(i), Self.u(out)]
+            return .resizeBilinear(UnaryRecord(input: i, output: out))
         case .argMax(let i, let out):
-            code = .argMax
-            o = [Self.u(i), Self.u(out)]
+            return .argMax(UnaryRecord(input: i, output: out))
         }
-        return [.word(code.rawValue), .word(UInt32(o.count + 2))] + o
     }
 }

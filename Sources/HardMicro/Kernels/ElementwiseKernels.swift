@@ -73,11 +73,13 @@ public func concatenateSlice(_ part: UnsafePointer<Int8>, partChannels: Int, int
 /// channel (table[c * 256 + v]).
 public func lookupInput(_ x: UnsafePointer<UInt8>, _ y: UnsafeMutablePointer<Int8>, pixels: Int, channels: Int,
                         table: UnsafePointer<Int8>) {
-    var i = 0
+    // Walking pointers: no index arithmetic (and its overflow checks) per byte.
+    var x = x, y = y
     for _ in 0..<pixels {
-        for c in 0..<channels {
-            y[i] = table[c * 256 + Int(x[i])]
-            i += 1
+        var t = table
+        for _ in 0..<channels {
+            y.pointee = t[Int(x.pointee)]
+            x += 1; y += 1; t += 256
         }
     }
 }
