@@ -21,14 +21,15 @@ public struct ModelSummary: Codable, Sendable {
         case paperParams = "paper_params", paperMACs = "paper_macs", trainingParams = "training_params"
     }
 
-    /// Builds the variant and measures it.
+    /// Builds the variant and measures it: MACs from its traced inference graph (as the model
+    /// runs in eval mode, batch norms unfolded: `Graph.macs`), so any size costs no activation
+    /// memory.
     public static func measure(_ v: Variant, classes: Int? = nil, height: Int? = nil, width: Int? = nil) throws -> ModelSummary {
         let setting = v.paperSetting
         let c = classes ?? setting.classes, h = height ?? setting.height, w = width ?? setting.width
-        try MemoryEstimate.check(.inference, variant: v, classes: c, height: h, width: w)
         let model = Zoo.make(v, classes: c)
-        let report = Complexity.measure(model, inputShape: [1, 3, h, w], parameters: model.inferenceParameterCount)
-        return ModelSummary(name: v.rawValue, classes: c, height: h, width: w, params: report.parameters, macs: report.macs,
+        let macs = try Graph.trace(model, height: h, width: w).macs
+        return ModelSummary(name: v.rawValue, classes: c, height: h, width: w, params: model.inferenceParameterCount, macs: macs,
                             paperParams: v.paperParameters, paperMACs: v.paperMACs, trainingParams: model.parameterCount)
     }
 }

@@ -116,6 +116,16 @@ final class ModelTests: XCTestCase {
         }
     }
 
+    /// The graph's MAC count (what `hard models` prints) is the op-by-op counter's
+    /// (`Complexity`, every op reporting as it runs) for every variant.
+    func testGraphMACsEqualTheOpCounterForEveryVariant() throws {
+        for v in Variant.allCases {
+            let model = Zoo.make(v, classes: 19)
+            let counted = Complexity.measure(model, inputShape: [1, 3, 64, 96]).macs
+            XCTAssertEqual(try Graph.trace(model, height: 64, width: 96).macs, counted, v.rawValue)
+        }
+    }
+
     func testVariantNamesParse() {
         XCTAssertEqual(Variant(name: "xxs"), .xxs)
         XCTAssertEqual(Variant(name: "HARD-GPU"), .gpu)

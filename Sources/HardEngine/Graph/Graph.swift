@@ -77,6 +77,13 @@ public struct Graph {
         return Graph(shapes: newShapes, nodes: newNodes, output: renumber[output])
     }
 
+    /// The graph without the nodes at `indices` (a pass has rewired their readers), compacted.
+    public func removing(nodes indices: Set<Int>) -> Graph {
+        var g = self
+        g.nodes = nodes.enumerated().filter { !indices.contains($0.offset) }.map(\.element)
+        return g.compacted()
+    }
+
     /// Multiply-accumulates of one pass (the table of `OpTrace`; BN and activations fused
     /// into a convolution cost nothing more).
     public var macs: Int {

@@ -16,8 +16,7 @@ extension Graph {
             g.nodes[p].output = node.output
             removed.insert(k)
         }
-        g.nodes = g.nodes.enumerated().filter { !removed.contains($0.offset) }.map(\.element)
-        return g.compacted()
+        return g.removing(nodes: removed)
     }
 
     /// The graph every consumer starts from: batch norms folded, activations fused.

@@ -23,7 +23,6 @@ extension Graph {
             }
             k += 1
         }
-        g.nodes = g.nodes.enumerated().filter { !removed.contains($0.offset) }.map(\.element)
-        return g.compacted()
+        return g.removing(nodes: removed)
     }
 }
