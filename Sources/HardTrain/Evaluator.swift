@@ -11,16 +11,25 @@ public enum Evaluator {
         try Predictor(model).predict(image, inputSize: inputSize)
     }
 
-    /// Per-pixel argmax over channels of (1, C, H, W) logits.
+    /// Per-pixel argmax over channels of (1, C, H, W) logits (the first maximum wins).
     public static func argmaxChannels(_ logits: Tensor) -> LabelMap {
         let (_, c, h, w) = logits.nchw
-        var best = [UInt8](repeating: 0, count: h * w)
-        var bestValue = [Float](repeating: -.infinity, count: h * w)
-        for ch in 0..<c {
-            let plane = logits.pointer + ch * h * w
-            for i in 0..<(h * w) where plane[i] > bestValue[i] {
-                bestValue[i] = plane[i]
-                best[i] = UInt8(ch)
+        precondition(c >= 1 && c <= 256, "argmax over \(c) channels: class maps hold 1...256 classes")
+        let n = h * w
+        var best = [UInt8](repeating: 0, count: n)
+        var bestValue = [Float](repeating: -.infinity, count: n)
+        // Plane by plane (sequential reads); every index below is < n = h * w, checked by the
+        // shape above, so the loop reads through unchecked buffers.
+        best.withUnsafeMutableBufferPointer { b in
+            bestValue.withUnsafeMutableBufferPointer { v in
+                for ch in 0..<c {
+                    let plane = logits.pointer + ch * n
+                    let label = UInt8(ch)
+                    for i in 0..<n where plane[i] > v[i] {
+                        v[i] = plane[i]
+                        b[i] = label
+                    }
+                }
             }
         }
         return LabelMap(width: w, height: h, values: best)
