@@ -16,9 +16,7 @@ struct BenchCommand: ParsableCommand {
         Example: hard bench --model hard-xxs --height 360 --width 640 --threads 2 --json
         """)
 
-    @Option(help: "Variant (not needed with --checkpoint).") var model: String?
-    @Option(help: "Model checkpoint; without it the weights are freshly initialised (speed does not depend on them).") var checkpoint: String?
-    @Option(parsing: .unconditional, help: "Class count for --model (\(Zoo.classRange.lowerBound)...\(Zoo.classRange.upperBound), default 19); with --checkpoint, the checkpoint's.") var classes: Int?
+    @OptionGroup var modelOptions: ModelOptions
     @Option(parsing: .unconditional, help: "Input height (16...16384).") var height = 360
     @Option(parsing: .unconditional, help: "Input width (16...16384).") var width = 640
     @Option(help: "Threads (oneDNN and the engine's kernels): 1 to 4 per core, at most 1024.") var threads = ProcessInfo.processInfo.activeProcessorCount
@@ -29,10 +27,8 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Also print the time of every step of the inference plan (10 runs).") var profile = false
 
     func validate() throws {
+        try modelOptions.requireModelOrCheckpoint()
         try checked {
-            if model == nil && checkpoint == nil { throw OptionError("give --model or --checkpoint") }
-            if let m = model { _ = try ModelChoice.variant(m) }
-            if let c = classes { try ModelChoice.checkClasses(c) }
             try OptionValues.side(height, "--height")
             try OptionValues.side(width, "--width")
             try OptionValues.threads(threads)
@@ -43,7 +39,7 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         do {
-            let net = try ModelChoice.make(model: model, classes: classes, checkpoint: checkpoint, defaultClasses: 19)
+            let net = try modelOptions.make(defaultClasses: 19)
             if profile {
                 EngineThreads.set(threads)
                 let plan = try BlockedInference(graph: Graph.trace(net, height: height, width: width))

@@ -28,18 +28,14 @@ struct ExportONNXCommand: ParsableCommand {
           hard export onnx --checkpoint runs/demo/best.safetensors --height 240 --width 320 -o demo.onnx
         """)
 
-    @Option(help: "Variant (hard-gpu, hard-s, hard-xs, hard-xxs, hard-edge); not needed with --checkpoint.") var model: String?
-    @Option(help: "Model checkpoint (.safetensors with its .json); without it the weights are freshly initialised.") var checkpoint: String?
-    @Option(parsing: .unconditional, help: "Class count for --model without a checkpoint (\(Zoo.classRange.lowerBound)...\(Zoo.classRange.upperBound), default 19).") var classes: Int?
+    @OptionGroup var modelOptions: ModelOptions
     @Option(parsing: .unconditional, help: "Input height (16...16384).") var height: Int
     @Option(parsing: .unconditional, help: "Input width (16...16384).") var width: Int
     @Option(name: .shortAndLong, help: "Output .onnx file.") var output: String
 
     func validate() throws {
+        try modelOptions.requireModelOrCheckpoint()
         try checked {
-            if model == nil && checkpoint == nil { throw OptionError("give --model or --checkpoint") }
-            if let m = model { _ = try ModelChoice.variant(m) }
-            if let c = classes { try ModelChoice.checkClasses(c) }
             try OptionValues.side(height, "--height")
             try OptionValues.side(width, "--width")
         }
@@ -47,8 +43,8 @@ struct ExportONNXCommand: ParsableCommand {
 
     func run() throws {
         do {
-            let net = try ModelChoice.make(model: model, classes: classes, checkpoint: checkpoint, defaultClasses: 19)
-            let bytes = try ONNXExporter.write(net, height: height, width: width, to: output, checkpoint: checkpoint)
+            let net = try modelOptions.make(defaultClasses: 19)
+            let bytes = try ONNXExporter.write(net, height: height, width: width, to: output, checkpoint: modelOptions.checkpoint)
             print("wrote \(output): \(net.variant.rawValue), \(net.classes) classes, input 1x3x\(height)x\(width), \(bytes) bytes, opset \(ONNXExporter.opset)")
         } catch {
             throw fail(error)

@@ -15,9 +15,8 @@ struct McuCommand: ParsableCommand {
 
 /// Options shared by `mcu build` and `mcu run`.
 struct McuOptions: ParsableArguments {
-    @Option(help: "Variant (default hard-edge, the one made for microcontrollers); with --checkpoint, the checkpoint's.") var model: String?
-    @Option(help: "Trained checkpoint (.safetensors with its .json). Without it the weights are untrained (seeded).") var checkpoint: String?
-    @Option(parsing: .unconditional, help: "Class count without a checkpoint (\(Zoo.classRange.lowerBound)...\(Zoo.classRange.upperBound), default 11).") var classes: Int?
+    /// Default hard-edge (the variant made for microcontrollers) with 11 classes.
+    @OptionGroup var modelOptions: ModelOptions
     @Option(parsing: .unconditional, help: "Input height (16...16384).") var height = 64
     @Option(parsing: .unconditional, help: "Input width (16...16384).") var width = 64
     @Option(help: "Training config whose dataset calibrates (train split) and evaluates (val split); default: SynthStreets at the input size.") var config: String?
@@ -31,8 +30,6 @@ struct McuOptions: ParsableArguments {
 
     func validate() throws {
         try checked {
-            if let m = model { _ = try ModelChoice.variant(m) }
-            if let c = classes { try ModelChoice.checkClasses(c) }
             try OptionValues.side(height, "--height")
             try OptionValues.side(width, "--width")
             try OptionValues.count(calibrationImages, "--calibration-images", maximum: 100_000)
@@ -45,11 +42,13 @@ struct McuOptions: ParsableArguments {
         }
     }
 
-    var outputDirectory: String { output ?? "runs/mcu-\(checkpoint == nil ? model ?? "hard-edge" : "checkpoint")-\(height)x\(width)" }
+    var outputDirectory: String {
+        output ?? "runs/mcu-\(modelOptions.checkpoint == nil ? modelOptions.model ?? "hard-edge" : "checkpoint")-\(height)x\(width)"
+    }
 
     /// What the library pipeline takes (validated above).
     var settings: McuPipeline.Settings {
-        McuPipeline.Settings(model: model, checkpoint: checkpoint, classes: classes, height: height, width: width, config: config,
+        McuPipeline.Settings(model: modelOptions.model, checkpoint: modelOptions.checkpoint, classes: modelOptions.classes, height: height, width: width, config: config,
                              calibrationImages: calibrationImages,
                              method: calibration == "minmax" ? .minMax : .percentile(Double(calibration)!),
                              evaluationImages: evalImages, outputDirectory: outputDirectory, firmware: firmware, cpi: cpi)

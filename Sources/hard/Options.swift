@@ -5,7 +5,10 @@ import Darwin
 #endif
 import ArgumentParser
 import Foundation
+import HardData
 import HardEngine
+import HardModels
+import HardTrain
 
 /// Reports an error of user input the way every command does: one line, exit status 1.
 /// A Foundation file error is said in words (never `Error Domain=NSCocoaErrorDomain Code=640`).
@@ -36,5 +39,66 @@ func rawArguments() -> [[UInt8]] {
     stride(from: 1, to: Int(CommandLine.argc), by: 1).map { i in
         guard let p = CommandLine.unsafeArgv[i] else { return [] }
         return Array(UnsafeBufferPointer(start: UnsafeRawPointer(p).assumingMemoryBound(to: UInt8.self), count: strlen(p)))
+    }
+}
+
+/// Options that name a dataset, shared by eval and segment.
+struct DatasetOptions: ParsableArguments {
+    @Option(help: "Dataset kind: synthstreets, cityscapes, camvid, cocostuff10k, folder.")
+    var dataset = "synthstreets"
+
+    @Option(help: "Dataset root folder (not needed for synthstreets).")
+    var root: String?
+
+    @Option(help: "Split to read (Cityscapes/CamVid: train, val, test; COCO-Stuff-10k: train, test; folder: all or a subfolder).")
+    var split = "val"
+
+    @Option(name: .customLong("synth-images"), parsing: .unconditional, help: "SynthStreets: number of images in the split (1...1000000).")
+    var synthImages = 100
+
+    @Option(name: .customLong("synth-size"), help: "SynthStreets: image size HxW (each side 16...16384).")
+    var synthSize = "360x480"
+
+    func validate() throws {
+        try checked {
+            try OptionValues.count(synthImages, "--synth-images", maximum: 1_000_000)
+            _ = try OptionValues.size(synthSize, "--synth-size")
+        }
+    }
+
+    func make() throws -> SegmentationDataset {
+        var c = DatasetConfig()
+        c.kind = dataset
+        c.root = root
+        let size = try OptionValues.size(synthSize, "--synth-size")
+        c.synthHeight = size.height; c.synthWidth = size.width
+        c.synthTrainImages = synthImages; c.synthValImages = synthImages
+        return try DatasetFactory.make(c, split: split)
+    }
+}
+
+/// The model a command runs: a variant with fresh (seeded) weights, or a checkpoint (then its
+/// variant and class count; a --model or --classes that differs is refused). Shared by bench,
+/// export and mcu.
+struct ModelOptions: ParsableArguments {
+    @Option(help: "Variant: hard-gpu, hard-s, hard-xs, hard-xxs, hard-edge (not needed with --checkpoint).") var model: String?
+    @Option(help: "Model checkpoint (.safetensors with its .json); without it the weights are freshly initialised (seeded).") var checkpoint: String?
+    @Option(parsing: .unconditional, help: "Class count without a checkpoint (\(Zoo.classRange.lowerBound)...\(Zoo.classRange.upperBound); with --checkpoint, the checkpoint's).") var classes: Int?
+
+    func validate() throws {
+        try checked {
+            if let m = model { _ = try ModelChoice.variant(m) }
+            if let c = classes { try ModelChoice.checkClasses(c) }
+        }
+    }
+
+    /// For commands without a default variant.
+    func requireModelOrCheckpoint() throws {
+        try checked { if model == nil && checkpoint == nil { throw OptionError("give --model or --checkpoint") } }
+    }
+
+    func make(defaultModel: String? = nil, defaultClasses: Int) throws -> HARDNetwork {
+        try ModelChoice.make(model: model, classes: classes, checkpoint: checkpoint, defaultModel: defaultModel,
+                             defaultClasses: defaultClasses)
     }
 }

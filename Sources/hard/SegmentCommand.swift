@@ -1,0 +1,56 @@
+import ArgumentParser
+import Foundation
+import HardData
+import HardEngine
+import HardModels
+import HardTrain
+
+struct SegmentCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "segment",
+        abstract: "Segment an image or a folder of images into label PNGs and colour overlays.",
+        discussion: """
+        For each input image writes <name>_labels.png (a palette PNG whose pixel values are the \
+        class indices) and <name>_overlay.png (the image blended with the class colours) into \
+        --output, <name> being the file name without its extension. When two inputs share that \
+        name (a.png and a.jpg, compared ignoring case) both keep their extension instead: \
+        a_png_labels.png, a_jpg_labels.png; a name still shared gets _2, _3, ... So no output \
+        replaces another, and none may be an input: --output cannot be the input folder.
+
+        Example: hard segment --checkpoint runs/demo/best.safetensors photos/ --output masks/ --opacity 0.6
+        """
+    )
+
+    @Option(help: "Model checkpoint (.safetensors with its .json).") var checkpoint: String
+    @Argument(help: "An image (PNG or JPEG) or a folder of images.") var input: String
+    @Option(help: "Output folder (not the input folder).") var output = "segmented"
+    @Option(parsing: .unconditional, help: "Overlay opacity of the class colours, 0...1.") var opacity = 0.5
+    @Option(help: "Palette: camvid, cityscapes, cocostuff (default: by the model's class count).") var palette: String?
+    @Option(name: .customLong("input-size"), help: "Resize images to HxW for the model (each side 16...16384).") var inputSize: String?
+
+    func validate() throws {
+        try checked {
+            try OptionValues.number(opacity, "--opacity", in: 0...1)
+            _ = try parseSize(inputSize, "--input-size")
+            if let p = palette, !Palettes.names.contains(p) {
+                throw OptionError("--palette: unknown palette '\(p)'; one of \(Palettes.names.joined(separator: ", "))")
+            }
+        }
+    }
+
+    func run() throws {
+        do {
+            try Segmenter.checkOutputFolder(output, input: input)
+            let model = try Checkpoint.load(checkpoint)
+            let colors = try Palettes.colors(named: palette, classes: model.classes)
+            let files = try Segmenter.inputs(input)
+            let written = try Segmenter.run(model: model, inputs: files, outputDir: output, palette: colors, opacity: opacity,
+                                            inputSize: try parseSize(inputSize, "--input-size")) { print("segmented \($0)") }
+            print("wrote \(written.count) files to \(output)")
+        } catch let e as ValidationError {
+            throw e
+        } catch {
+            throw fail(error)
+        }
+    }
+}
