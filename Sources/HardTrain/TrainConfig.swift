@@ -46,12 +46,22 @@ public struct TrainConfig: Codable, Sendable, Equatable {
     /// A checkpoint to start from (fine-tuning; an encoder pretrained by a classification
     /// run): the tensors that fit are loaded (`WeightTransfer`). Ignored on --resume.
     public var initFrom: String? = nil
+    /// "ce" (the paper's cross-entropy) or "ohem": only the hard pixels (`OHEM`), for the main
+    /// and the auxiliary heads alike.
+    public var loss = "ce"
+    public var ohemThreshold = 0.7
+    /// Per batch, as DDRNet and PIDNet count it.
+    public var ohemMinKept = 131_072
+    /// Per-class weights of the cross-entropy: one per class, or `auto` (from the training
+    /// labels' frequencies, `ClassWeights.fromFrequencies`); nil: all 1.
+    public var classWeights: ClassWeights? = nil
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
         case model, dataset, iterations, flip, photometric, warmup, seed, output, task
-        case initFrom = "init_from"
+        case initFrom = "init_from", loss
+        case ohemThreshold = "ohem_threshold", ohemMinKept = "ohem_min_kept", classWeights = "class_weights"
         case batchSize = "batch_size", cropHeight = "crop_height", cropWidth = "crop_width"
         case scaleMin = "scale_min", scaleMax = "scale_max"
         case lrStart = "lr_start", lrPeak = "lr_peak", lrEnd = "lr_end", weightDecay = "weight_decay"
@@ -87,7 +97,14 @@ public struct TrainConfig: Codable, Sendable, Equatable {
         loaderWorkers = try c.decodeIfPresent(Int.self, forKey: .loaderWorkers) ?? d.loaderWorkers
         task = try c.decodeIfPresent(String.self, forKey: .task) ?? d.task
         initFrom = try c.decodeIfPresent(String.self, forKey: .initFrom)
+        loss = try c.decodeIfPresent(String.self, forKey: .loss) ?? d.loss
+        ohemThreshold = try c.decodeIfPresent(Double.self, forKey: .ohemThreshold) ?? d.ohemThreshold
+        ohemMinKept = try c.decodeIfPresent(Int.self, forKey: .ohemMinKept) ?? d.ohemMinKept
+        classWeights = try c.decodeIfPresent(ClassWeights.self, forKey: .classWeights)
     }
+
+    /// The OHEM selection when `loss` is ohem.
+    public var ohem: OHEM? { loss == "ohem" ? OHEM(threshold: Float(ohemThreshold), minKept: ohemMinKept) : nil }
 
     /// The warm-up length actually used.
     public var warmupIterations: Int { warmup ?? Int((Double(iterations) * 6550 / 30000).rounded()) }
@@ -144,7 +161,8 @@ public struct TrainConfig: Codable, Sendable, Equatable {
         let known = Set(["model", "dataset", "iterations", "flip", "photometric", "warmup", "seed", "output", "batch_size",
                          "crop_height", "crop_width", "scale_min", "scale_max", "lr_start", "lr_peak", "lr_end",
                          "weight_decay", "aux_weight", "val_interval", "val_images", "checkpoint_interval",
-                         "log_interval", "loader_workers", "task", "init_from"])
+                         "log_interval", "loader_workers", "task", "init_from", "loss", "ohem_threshold",
+                         "ohem_min_kept", "class_weights"])
         if let bad = dict.keys.sorted().first(where: { !known.contains($0) }) { throw ConfigError("unknown key '\(bad)'") }
         if let ds = dict["dataset"] as? [String: Any],
            let bad = ds.keys.sorted().first(where: { !DatasetConfig.knownKeys.contains($0) }) {
@@ -207,6 +225,13 @@ public struct TrainConfig: Codable, Sendable, Equatable {
             throw ConfigError("'task': unknown '\(task)'; one of \(ModelTask.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         if let initFrom { try need(!initFrom.isEmpty, "init_from", "must name a checkpoint") }
+        try need(["ce", "ohem"].contains(loss), "loss", "one of ce, ohem (got '\(loss)')")
+        try need(ohemThreshold > 0 && ohemThreshold <= 1, "ohem_threshold", "is a probability in (0, 1]")
+        try need(ohemMinKept >= 0, "ohem_min_kept", "must not be negative")
+        if case .values(let w)? = classWeights {
+            try need(!w.isEmpty && w.allSatisfy { $0.isFinite && $0 >= 0 } && w.contains { $0 > 0 }, "class_weights",
+                     "one finite, non-negative weight per class (not all 0), or auto")
+        }
         try dataset.validate()
         if modelTask == .classification && dataset.kind != "imagenet" {
             throw ConfigError("'task': classification trains on an image-class folder; set 'dataset.kind' to imagenet (root/<split>/<class>/*.jpg)")
@@ -268,5 +293,47 @@ public struct DatasetConfig: Codable, Sendable, Equatable {
                 throw ConfigError("'dataset.synth_width/height': must be 16...16384, got \(synthWidth)x\(synthHeight)")
             }
         }
+    }
+}
+
+/// The cross-entropy's class weights as a config gives them.
+public enum ClassWeights: Codable, Sendable, Equatable {
+    /// From the training labels' pixel frequencies (`fromFrequencies`).
+    case auto
+    /// One per class, in class order.
+    case values([Double])
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if let text = try? c.decode(String.self) {
+            guard text == "auto" else {
+                throw DecodingError.dataCorruptedError(in: c, debugDescription: "class weights are a list of numbers or 'auto', got '\(text)'")
+            }
+            self = .auto
+        } else {
+            self = .values(try c.decode([Double].self))
+        }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        switch self {
+        case .auto: try c.encode("auto")
+        case .values(let w): try c.encode(w)
+        }
+    }
+
+    /// ENet's weighting (Paszke et al. 2016, used for CamVid and Cityscapes since):
+    /// w_c = 1 / ln(1.02 + p_c) for the pixel frequency p_c of class c (at most 1 / ln 1.02
+    /// = 50.5), then scaled to mean 1 over the classes that occur so the
+    /// learning rate keeps its meaning. Rare thin classes (poles, pedestrians) get several
+    /// times the weight of road and sky.
+    public static func fromFrequencies(_ counts: [Int]) -> [Float] {
+        let total = Double(counts.reduce(0, +))
+        guard total > 0 else { return [Float](repeating: 1, count: counts.count) }
+        let raw = counts.map { 1 / log(1.02 + Double($0) / total) }
+        let present = zip(raw, counts).filter { $0.1 > 0 }.map(\.0)
+        let mean = present.reduce(0, +) / Double(max(present.count, 1))
+        return raw.map { Float($0 / mean) }
     }
 }

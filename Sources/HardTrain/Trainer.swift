@@ -24,6 +24,9 @@ public final class Trainer {
     let outputDir: URL
     /// `OUTPUT/.lock`, held while this trainer lives: one run per output folder.
     let lock: OutputLock
+    /// The cross-entropy's class weights (`class_weights`; `auto` resolved from the training
+    /// labels), nil for none.
+    public let classWeights: [Float]?
 
     public var statePath: String { outputDir.appendingPathComponent("checkpoint.safetensors").path }
     public var bestPath: String { outputDir.appendingPathComponent("best.safetensors").path }
@@ -56,6 +59,16 @@ public final class Trainer {
         self.config = config
         self.trainSet = trainSet
         self.valSet = valSet
+        switch config.classWeights {
+        case nil: classWeights = nil
+        case .values(let w)?:
+            guard w.count == trainSet.classCount else {
+                throw ConfigError("'class_weights': \(w.count) weights for the \(trainSet.classCount) classes of \(trainSet.name)")
+            }
+            classWeights = w.map(Float.init)
+        case .auto?:
+            classWeights = ClassWeights.fromFrequencies(try Self.labelCounts(trainSet))
+        }
         outputDir = URL(fileURLWithPath: config.output)
         try Folder.create(config.output)
         lock = try OutputLock(folder: config.output)
@@ -96,19 +109,36 @@ public final class Trainer {
     /// the cross-entropy of the image classes (N, 1, 1) for classification (no ignore index:
     /// every class number is a class).
     func loss(_ outputs: [Tensor], _ batch: Batch) -> (total: Tensor, main: Float, aux: Float) {
-        guard let trainClasses else { return Self.loss(outputs, batch.labels, auxWeight: Float(config.auxWeight)) }
+        guard let trainClasses else {
+            return Self.loss(outputs, batch.labels, auxWeight: Float(config.auxWeight), classWeights: classWeights, ohem: config.ohem)
+        }
         let classes = Labels(shape: [batch.indices.count, 1, 1], values: batch.indices.map { Int32(trainClasses.imageClass($0)) })
         let ce = crossEntropy(outputs[0], classes, ignoreIndex: -1)
         return (ce, ce.scalar, 0)
     }
 
     /// Eq. 7 for outputs [main, auxiliary...], each (N, classes, H, W), and labels (N, H, W).
-    public static func loss(_ outputs: [Tensor], _ labels: Labels, auxWeight: Float) -> (total: Tensor, main: Float, aux: Float) {
-        let main = crossEntropy(outputs[0], labels)
+    /// `classWeights` and `ohem` apply to every head.
+    public static func loss(_ outputs: [Tensor], _ labels: Labels, auxWeight: Float, classWeights: [Float]? = nil,
+                            ohem: OHEM? = nil) -> (total: Tensor, main: Float, aux: Float) {
+        func ce(_ logits: Tensor) -> Tensor { crossEntropy(logits, labels, classWeights: classWeights, ohem: ohem) }
+        let main = ce(outputs[0])
         guard outputs.count > 1 else { return (main, main.scalar, 0) }
-        var auxSum = crossEntropy(outputs[1], labels)
-        for o in outputs.dropFirst(2) { auxSum = add(auxSum, crossEntropy(o, labels)) }
+        var auxSum = ce(outputs[1])
+        for o in outputs.dropFirst(2) { auxSum = add(auxSum, ce(o)) }
         return (add(main, scaled(auxSum, by: auxWeight)), main.scalar, auxSum.scalar)
+    }
+
+    /// Pixels per class over up to `limit` training samples spread evenly over the set (the
+    /// frequencies `class_weights: auto` weighs by); ignored pixels are not counted.
+    static func labelCounts(_ set: SegmentationDataset, limit: Int = 200) throws -> [Int] {
+        var counts = [Int](repeating: 0, count: set.classCount)
+        let n = min(set.count, limit)
+        for k in 0..<n {
+            let labels = try set.sample(k * set.count / n).labels
+            for v in labels.values where Int(v) < counts.count { counts[Int(v)] += 1 }
+        }
+        return counts
     }
 
     /// Trains from the current iteration to `config.iterations`. `stopAfter` ends early

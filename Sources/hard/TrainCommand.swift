@@ -60,6 +60,11 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "segmentation (default), or classification: encoder pretraining on a --dataset imagenet folder.") var task: String?
     @Option(name: .customLong("init-from"), help: "Start from the tensors of this checkpoint that fit (fine-tuning, a pretrained encoder).") var initFrom: String?
 
+    @Option(help: "Loss: ce (the paper's cross-entropy) or ohem (only pixels whose true-class probability is under --ohem-threshold, at least --ohem-min-kept per batch).") var loss: String?
+    @Option(name: .customLong("ohem-threshold"), parsing: .unconditional, help: "OHEM's probability threshold (0 < t <= 1; default 0.7).") var ohemThreshold: Double?
+    @Option(name: .customLong("ohem-min-kept"), parsing: .unconditional, help: "OHEM's minimum of kept pixels per batch (default 131072).") var ohemMinKept: Int?
+    @Option(name: .customLong("class-weights"), help: "Cross-entropy class weights: auto (from the training labels' frequencies) or one number per class, comma-separated.") var classWeights: String?
+
     @Flag(help: "Continue the run in --output from its last checkpoint (same LR step, same data order).")
     var resume = false
 
@@ -79,7 +84,24 @@ struct TrainCommand: ParsableCommand {
                 throw OptionError("--task must be one of \(ModelTask.allCases.map(\.rawValue).joined(separator: ", ")), got '\(task)'")
             }
             if let initFrom, initFrom.isEmpty { throw OptionError("--init-from must name a checkpoint") }
+            if let loss, !["ce", "ohem"].contains(loss) { throw OptionError("--loss must be ce or ohem, got '\(loss)'") }
+            if let ohemThreshold, !(ohemThreshold > 0 && ohemThreshold <= 1) {
+                throw OptionError("--ohem-threshold is a probability in (0, 1], got \(ohemThreshold)")
+            }
+            if let ohemMinKept, ohemMinKept < 0 { throw OptionError("--ohem-min-kept must not be negative, got \(ohemMinKept)") }
+            if let classWeights { _ = try Self.parseClassWeights(classWeights) }
         }
+    }
+
+    /// `auto`, or comma-separated non-negative numbers.
+    static func parseClassWeights(_ text: String) throws -> ClassWeights {
+        if text == "auto" { return .auto }
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false)
+        let values = parts.compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard values.count == parts.count, values.allSatisfy({ $0.isFinite && $0 >= 0 }), values.contains(where: { $0 > 0 }) else {
+            throw OptionError("--class-weights must be auto or comma-separated non-negative numbers (not all 0), got '\(text)'")
+        }
+        return .values(values)
     }
 
     func run() throws {
@@ -102,6 +124,10 @@ struct TrainCommand: ParsableCommand {
             if let output { c.output = output }
             if let task { c.task = task }
             if let initFrom { c.initFrom = initFrom }
+            if let loss { c.loss = loss }
+            if let ohemThreshold { c.ohemThreshold = ohemThreshold }
+            if let ohemMinKept { c.ohemMinKept = ohemMinKept }
+            if let classWeights { c.classWeights = try Self.parseClassWeights(classWeights) }
             try c.validate()
             let side = max(c.cropHeight, c.cropWidth)
             let trainSet = try DatasetFactory.make(c.dataset, split: c.dataset.trainSplit, classificationSide: side)
@@ -111,6 +137,10 @@ struct TrainCommand: ParsableCommand {
             let trainer = try Trainer(config: c, trainSet: trainSet, valSet: valSet, resume: resume,
                                       inputs: config.map { [OutputGuard.Input($0, "the --config file")] } ?? [])
             print("model: \(c.model), \(trainer.model.inferenceParameterCount) parameters; backend \(Backend.current); output \(c.output)")
+            if c.loss == "ohem" { print(String(format: "loss: OHEM cross-entropy, threshold %.2f, at least %d pixels per batch", c.ohemThreshold, c.ohemMinKept)) }
+            if let w = trainer.classWeights {
+                print("class weights: " + zip(trainSet.classNames, w).map { String(format: "%@ %.2f", $0.0, $0.1) }.joined(separator: ", "))
+            }
             if resume { print("resuming at iteration \(trainer.state.iteration) of \(c.iterations)") }
             if let report = trainer.transfer {
                 print("init from \(c.initFrom!):")
