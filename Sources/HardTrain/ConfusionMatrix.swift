@@ -3,7 +3,9 @@ import Foundation
 /// Pixel counts of (true class, predicted class) over a whole evaluation set, and the
 /// field's metrics from it (mmseg's convention): IoU_c = TP / (TP + FP + FN) summed over the
 /// set, mIoU = mean over classes whose union is non-empty, pixel accuracy = TP / labelled;
-/// pixels labelled 255 are ignored.
+/// per-class accuracy (recall) TP / (TP + FN) with mAcc its mean over labelled classes;
+/// Dice 2 TP / (2 TP + FP + FN) with mDice over classes with a union; frequency-weighted
+/// IoU = sum_c (labelled_c / labelled) IoU_c. Pixels labelled 255 are ignored.
 public struct ConfusionMatrix: Sendable, Equatable {
     public let classes: Int
     /// counts[truth * classes + prediction]
@@ -22,6 +24,12 @@ public struct ConfusionMatrix: Sendable, Equatable {
             precondition(Int(t) < classes && Int(p) < classes, "class \(t) or prediction \(p) out of \(classes)")
             counts[Int(t) * classes + Int(p)] += 1
         }
+    }
+
+    /// Sets the counts from `rows` (counts[truth][prediction], as `rows` gives them).
+    public mutating func load(rows: [[UInt64]]) {
+        precondition(rows.count == classes && rows.allSatisfy { $0.count == classes }, "confusion rows are not \(classes)x\(classes)")
+        counts = rows.flatMap { $0 }
     }
 
     public mutating func merge(_ other: ConfusionMatrix) {
@@ -56,6 +64,48 @@ public struct ConfusionMatrix: Sendable, Equatable {
     }
 
     public var labelledPixels: UInt64 { counts.reduce(0, +) }
+
+    /// Pixels labelled c, over all predictions.
+    public func labelled(_ c: Int) -> UInt64 { counts[(c * classes)..<((c + 1) * classes)].reduce(0, +) }
+
+    /// Pixels predicted c, over all labels.
+    public func predicted(_ c: Int) -> UInt64 { (0..<classes).reduce(UInt64(0)) { $0 + counts[$1 * classes + c] } }
+
+    /// Recall per class; nil where the class is never labelled.
+    public var accuracy: [Double?] {
+        (0..<classes).map { c in
+            let n = labelled(c)
+            return n == 0 ? nil : Double(counts[c * classes + c]) / Double(n)
+        }
+    }
+
+    /// Mean of `accuracy` over labelled classes (mmseg's mAcc).
+    public var meanAccuracy: Double { Self.mean(accuracy) }
+
+    /// Dice (F1) per class; nil where the union is empty.
+    public var dice: [Double?] {
+        (0..<classes).map { c in
+            let tp = counts[c * classes + c], sum = labelled(c) + predicted(c)
+            return sum == 0 ? nil : 2 * Double(tp) / Double(sum)
+        }
+    }
+
+    public var meanDice: Double { Self.mean(dice) }
+
+    /// Frequency-weighted IoU: each class's IoU weighted by its share of the labelled pixels.
+    public var frequencyWeightedIoU: Double {
+        let total = Double(labelledPixels)
+        guard total > 0 else { return 0 }
+        return zip(0..<classes, iou).reduce(0) { $0 + Double(labelled($1.0)) / total * ($1.1 ?? 0) }
+    }
+
+    /// Rows (true class) of counts.
+    public var rows: [[UInt64]] { (0..<classes).map { Array(counts[($0 * classes)..<(($0 + 1) * classes)]) } }
+
+    static func mean(_ values: [Double?]) -> Double {
+        let present = values.compactMap { $0 }
+        return present.isEmpty ? 0 : present.reduce(0, +) / Double(present.count)
+    }
 }
 
 /// What `hard eval` reports.
@@ -64,10 +114,19 @@ public struct EvaluationResult: Codable, Sendable {
         public let name: String
         /// nil when the class is absent from labels and predictions.
         public let iou: Double?
+        /// Recall; nil when the class is never labelled.
+        public var accuracy: Double?
+        /// nil when the class is absent from labels and predictions.
+        public var dice: Double?
     }
 
     public let miou: Double
     public let pixelAccuracy: Double
+    public var meanAccuracy: Double
+    public var meanDice: Double
+    public var frequencyWeightedIoU: Double
+    /// counts[truth][prediction] (`ConfusionMatrix.rows`).
+    public var confusion: [[UInt64]]
     public let perClass: [ClassIoU]
     public let images: Int
     public let dataset: String
@@ -95,26 +154,36 @@ public struct EvaluationResult: Codable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case miou, images, dataset, timing
-        case pixelAccuracy = "pixel_accuracy"
+        case miou, images, dataset, timing, confusion
+        case pixelAccuracy = "pixel_accuracy", meanAccuracy = "mean_accuracy", meanDice = "mean_dice"
+        case frequencyWeightedIoU = "fw_iou"
         case perClass = "per_class"
     }
 
     public init(matrix: ConfusionMatrix, classNames: [String], images: Int, dataset: String) {
         miou = matrix.meanIoU
         pixelAccuracy = matrix.pixelAccuracy
-        perClass = zip(classNames, matrix.iou).map { ClassIoU(name: $0, iou: $1) }
+        meanAccuracy = matrix.meanAccuracy
+        meanDice = matrix.meanDice
+        frequencyWeightedIoU = matrix.frequencyWeightedIoU
+        confusion = matrix.rows
+        let (iou, accuracy, dice) = (matrix.iou, matrix.accuracy, matrix.dice)
+        perClass = classNames.indices.map { ClassIoU(name: classNames[$0], iou: iou[$0], accuracy: accuracy[$0], dice: dice[$0]) }
         self.images = images
         self.dataset = dataset
     }
 
     /// A terminal table: one row per class, then mIoU and pixel accuracy.
     public func table() -> String {
-        var lines = ["\(dataset): \(images) images", "class                 IoU"]
+        func cell(_ v: Double?) -> String { v.map { String(format: "%6.2f", 100 * $0) } ?? "     -" }
+        var lines = ["\(dataset): \(images) images", "class                 IoU     Acc    Dice"]
         for c in perClass {
-            lines.append(c.name.padding(toLength: 20, withPad: " ", startingAt: 0) + (c.iou.map { String(format: "%6.2f", 100 * $0) } ?? "     -"))
+            lines.append(c.name.padding(toLength: 20, withPad: " ", startingAt: 0) + cell(c.iou) + "  " + cell(c.accuracy) + "  " + cell(c.dice))
         }
         lines.append(String(format: "mIoU                %6.2f", 100 * miou))
+        lines.append(String(format: "mAcc                %6.2f", 100 * meanAccuracy))
+        lines.append(String(format: "mDice               %6.2f", 100 * meanDice))
+        lines.append(String(format: "fwIoU               %6.2f", 100 * frequencyWeightedIoU))
         lines.append(String(format: "pixel accuracy      %6.2f", 100 * pixelAccuracy))
         if let t = timing {
             lines.append(String(format: "per image: %.1f ms reading, %.1f ms predicting (%@; %d plan(s) built in %.0f ms)",

@@ -12,7 +12,10 @@ struct EvalCommand: ParsableCommand {
         discussion: """
         Intersections and unions are summed over the whole set; a class with an empty union is \
         left out of the mean; pixels labelled 255 are ignored. With --input-size the images are \
-        resized for the model and the logits resized back to the label resolution. Writes no file.
+        resized for the model and the logits resized back to the label resolution. Besides mIoU: per-class \
+        accuracy (recall) and Dice, mAcc, mDice, frequency-weighted IoU. With --output, writes \
+        metrics.json (everything, the confusion matrix counts[truth][prediction] included) and \
+        confusion.png (rows normalised, viridis; class colours along the top and left edges).
 
         Example: hard eval --checkpoint runs/demo/best.safetensors --dataset camvid --root /data/CamVid --split test
         """
@@ -25,11 +28,13 @@ struct EvalCommand: ParsableCommand {
 
     @Option(parsing: .unconditional, help: "Evaluate only the first N images (N >= 1).") var limit: Int?
     @Option(name: .customLong("input-size"), help: "Resize images to HxW for the model (each side 16...16384).") var inputSize: String?
-    @Flag(help: "Print JSON: {miou, pixel_accuracy, per_class: [{name, iou}]}.") var json = false
+    @Flag(help: "Print JSON: {miou, pixel_accuracy, mean_accuracy, mean_dice, fw_iou, confusion, per_class: [{name, iou, accuracy, dice}]}.") var json = false
+    @Option(help: "Folder for metrics.json and confusion.png (created; files written atomically).") var output: String?
 
     func validate() throws {
         try checked {
             if let limit { try OptionValues.count(limit, "--limit") }
+            if let output, output.isEmpty { throw OptionError("--output must name a folder") }
             _ = try parseSize(inputSize, "--input-size")
         }
     }
@@ -44,6 +49,16 @@ struct EvalCommand: ParsableCommand {
             if !json { print(ds.summary) }
             let result = try Evaluator.evaluate(model, on: ds, limit: limit, inputSize: try parseSize(inputSize, "--input-size"))
             print(json ? try result.json() : result.table())
+            if let output {
+                try OutputGuard.check(outputs: ["metrics.json", "confusion.png"].map { (output as NSString).appendingPathComponent($0) },
+                                      against: [OutputGuard.Input(checkpoint, "the --checkpoint")])
+                try Folder.create(output)
+                try AtomicFile.write(try result.json() + "\n", to: (output as NSString).appendingPathComponent("metrics.json"))
+                var matrix = ConfusionMatrix(classes: ds.classCount)
+                matrix.load(rows: result.confusion)
+                try ImageFile.writePNG(matrix.heatMap(palette: ds.palette), to: (output as NSString).appendingPathComponent("confusion.png"))
+                if !json { print("wrote \(output)/metrics.json and confusion.png") }
+            }
         } catch let e as ValidationError {
             throw e
         } catch {

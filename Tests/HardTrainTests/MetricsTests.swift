@@ -18,6 +18,46 @@ final class MetricsTests: XCTestCase {
         XCTAssertEqual(m.labelledPixels, 5)
     }
 
+    func testAccuracyDiceAndFrequencyWeightedIoUByHand() {
+        var m = ConfusionMatrix(classes: 4)
+        // truth:      0 0 1 1 2 255 (as above)
+        // prediction: 0 1 1 1 0 3
+        m.add(predictions: [0, 1, 1, 1, 0, 3], labels: [0, 0, 1, 1, 2, 255])
+        // Recall: class 0 1 of 2, class 1 2 of 2, class 2 0 of 1, class 3 never labelled.
+        XCTAssertEqual(m.accuracy[0]!, 0.5, accuracy: 1e-12)
+        XCTAssertEqual(m.accuracy[1]!, 1, accuracy: 1e-12)
+        XCTAssertEqual(m.accuracy[2]!, 0, accuracy: 1e-12)
+        XCTAssertNil(m.accuracy[3])
+        XCTAssertEqual(m.meanAccuracy, 0.5, accuracy: 1e-12)
+        // Dice 2TP / (labelled + predicted): 2/(2+2), 4/(2+3), 0/(1+0).
+        XCTAssertEqual(m.dice[0]!, 0.5, accuracy: 1e-12)
+        XCTAssertEqual(m.dice[1]!, 0.8, accuracy: 1e-12)
+        XCTAssertEqual(m.dice[2]!, 0, accuracy: 1e-12)
+        XCTAssertNil(m.dice[3])
+        XCTAssertEqual(m.meanDice, 1.3 / 3, accuracy: 1e-12)
+        // fwIoU: 2/5 * 1/3 + 2/5 * 2/3 + 1/5 * 0.
+        XCTAssertEqual(m.frequencyWeightedIoU, 0.4, accuracy: 1e-12)
+        XCTAssertEqual(m.rows, [[1, 1, 0, 0], [0, 2, 0, 0], [1, 0, 0, 0], [0, 0, 0, 0]])
+    }
+
+    func testHeatMapRowsAreNormalisedWithClassStrips() {
+        var m = ConfusionMatrix(classes: 3)
+        m.add(predictions: [0, 0, 0, 1, 1, 0], labels: [0, 0, 0, 1, 1, 1])   // class 2 never labelled
+        let palette = [RGBColor(255, 0, 0), RGBColor(0, 255, 0), RGBColor(0, 0, 255)]
+        let image = m.heatMap(palette: palette, cell: 4)
+        XCTAssertEqual(image.width, 16)
+        func pixel(row: Int, column: Int) -> RGBColor {   // the centre of a cell
+            let i = ((row * 4 + 2) * 16 + column * 4 + 2) * 3
+            return RGBColor(image.pixels[i], image.pixels[i + 1], image.pixels[i + 2])
+        }
+        XCTAssertEqual(pixel(row: 0, column: 3), palette[2], "top strip: prediction colours")
+        XCTAssertEqual(pixel(row: 2, column: 0), palette[1], "left strip: true-class colours")
+        XCTAssertEqual(pixel(row: 1, column: 1), RGBColor(253, 231, 37), "class 0 always right: 1 is yellow")
+        XCTAssertEqual(pixel(row: 1, column: 2), RGBColor(68, 1, 84), "0 is dark purple")
+        XCTAssertEqual(pixel(row: 2, column: 2), ConfusionMatrix.viridis(2.0 / 3.0))
+        XCTAssertEqual(pixel(row: 3, column: 1), RGBColor(128, 128, 128), "a class never labelled is grey")
+    }
+
     func testIntersectionsAreSummedOverTheSetNotAveragedPerImage() {
         var m = ConfusionMatrix(classes: 2)
         m.add(predictions: [1], labels: [1])                   // image 1: IoU(1) = 1
@@ -32,6 +72,8 @@ final class MetricsTests: XCTestCase {
         let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
         XCTAssertNotNil(object["miou"])
         XCTAssertNotNil(object["pixel_accuracy"])
+        for key in ["mean_accuracy", "mean_dice", "fw_iou"] { XCTAssertNotNil(object[key] as? Double, key) }
+        XCTAssertEqual(object["confusion"] as? [[Int]], [[1, 1], [0, 0]])
         let perClass = try XCTUnwrap(object["per_class"] as? [[String: Any]])
         XCTAssertEqual(perClass.map { $0["name"] as? String }, ["a", "b"])
     }
