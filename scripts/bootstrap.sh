@@ -57,6 +57,9 @@ if ((want_python)); then
     if [[ -f Tools/requirements.txt ]]; then
         .venv/bin/pip install -q -r Tools/requirements.txt
     fi
+    if [[ -f Tools/requirements-nodeps.txt ]]; then
+        .venv/bin/pip install -q --no-deps -r Tools/requirements-nodeps.txt
+    fi
 fi
 
 if ((want_torch)); then

@@ -47,6 +47,21 @@ public struct CityscapesDataset: SegmentationDataset {
         return table
     }()
 
+    /// trainId -> labelId for the benchmark's prediction files: the 19 evaluated ids; 255
+    /// (ignore) and anything else -> 0 (`unlabeled`, which the evaluator does not score).
+    public static let labelIdOfTrainId: [UInt8] = {
+        var table = [UInt8](repeating: 0, count: 256)
+        for (id, trainId) in trainIdOfLabelId.enumerated() {
+            if let trainId, trainId != LabelMap.ignore { table[Int(trainId)] = UInt8(id) }
+        }
+        return table
+    }()
+
+    /// trainIds (H, W) -> labelIds (H, W), as the official evaluator and the benchmark server read predictions.
+    public static func labelIds(fromTrainIds labels: LabelMap) -> LabelMap {
+        LabelMap(width: labels.width, height: labels.height, values: labels.values.map { labelIdOfTrainId[Int($0)] })
+    }
+
     public let root: String
     public let split: String
     public let labelKind: LabelKind
@@ -122,7 +137,7 @@ public struct CityscapesDataset: SegmentationDataset {
     }
 
     /// labelIds (H, W) -> trainIds (H, W); a byte that is no Cityscapes id throws naming the file.
-    static func trainIds(fromLabelIds labels: LabelMap, file: String) throws -> LabelMap {
+    public static func trainIds(fromLabelIds labels: LabelMap, file: String) throws -> LabelMap {
         var out = labels
         for i in out.values.indices {
             guard let trainId = trainIdOfLabelId[Int(out.values[i])] else {
