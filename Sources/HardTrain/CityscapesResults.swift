@@ -52,7 +52,7 @@ public enum CityscapesResults {
     /// with one `<city>_<seq>_<frame>` are an error (the evaluator could not tell them apart).
     @discardableResult
     public static func run(model: HARDNetwork, inputs: [String], outputDir: String, inputSize: (height: Int, width: Int)? = nil,
-                           progress: (String) -> Void = { _ in }) throws -> [String] {
+                           augmentation: TestTimeAugmentation = .init(), progress: (String) -> Void = { _ in }) throws -> [String] {
         guard model.classes == CityscapesDataset.classNames.count else {
             throw ConfigError("--cityscapes-ids needs a model of the 19 Cityscapes classes; this one has \(model.classes)")
         }
@@ -68,7 +68,7 @@ public enum CityscapesResults {
         try OutputGuard.check(outputs: outputs, against: inputs.map { OutputGuard.Input($0, "an input image") })
         let predictor = Predictor(model)
         for (input, output) in zip(inputs, outputs) {
-            let prediction = try predictor.predict(try ImageFile.readRGB(input), inputSize: inputSize)
+            let prediction = try predictor.predict(try ImageFile.readRGB(input), inputSize: inputSize, augmentation: augmentation)
             try ImageFile.writeLabelPNG(CityscapesDataset.labelIds(fromTrainIds: prediction), to: output)
             progress(input)
         }

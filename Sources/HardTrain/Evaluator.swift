@@ -40,7 +40,7 @@ public enum Evaluator {
     /// machine has it (`Predictor`; `path` forces one).
     public static func evaluate(_ model: HARDNetwork, on dataset: SegmentationDataset, limit: Int? = nil,
                                 inputSize: (height: Int, width: Int)? = nil, path: Predictor.Path? = nil,
-                                progress: (Int, Int) -> Void = { _, _ in }) throws -> EvaluationResult {
+                                augmentation: TestTimeAugmentation = .init(), progress: (Int, Int) -> Void = { _, _ in }) throws -> EvaluationResult {
         if let limit, limit < 1 { throw ConfigError("the image limit must be at least 1, got \(limit)") }
         precondition(model.classes == dataset.classCount,
                      "model has \(model.classes) classes, \(dataset.name) has \(dataset.classCount)")
@@ -55,7 +55,7 @@ public enum Evaluator {
             let t0 = DispatchTime.now().uptimeNanoseconds
             let (image, labels) = try dataset.sample(i)
             let t1 = DispatchTime.now().uptimeNanoseconds
-            let predicted = try predictor.predict(image, inputSize: inputSize)
+            let predicted = try predictor.predict(image, inputSize: inputSize, augmentation: augmentation)
             predictNs += DispatchTime.now().uptimeNanoseconds - t1
             readNs += t1 - t0
             matrix.add(predictions: predicted.values, labels: labels.values)

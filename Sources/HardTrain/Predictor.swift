@@ -44,23 +44,29 @@ public final class Predictor {
         // Before any work of that size (the resize below included).
         try MemoryEstimate.check(.inference, variant: model.variant, classes: model.classes, height: size.height, width: size.width)
         let input = inputSize.map { Resampling.resize(image, width: $0.width, height: $0.height) } ?? image
-        let logits: Tensor   // (1, classes, h, w)
-        switch path {
-        case .fastPlan:
-            let entry = try plan(height: size.height, width: size.width)
-            Normalization.write(input, into: entry.input.pointer)
-            try entry.plan.run(entry.input, into: entry.output)
-            logits = entry.output
-        case .opByOp:
-            let wasTraining = model.isTraining
-            model.eval()
-            defer { if wasTraining { model.train() } }
-            logits = withNoGrad { model(Normalization.batch([input])) }
-        }
+        let logits = try self.logits(input)
         if input.width != image.width || input.height != image.height {
             return Evaluator.argmaxChannels(withNoGrad { resizeBilinear(logits, height: image.height, width: image.width) })
         }
         return Evaluator.argmaxChannels(logits)
+    }
+
+    /// Logits (1, classes, H, W) of `image` at its own size; on the fast plan the tensor is the
+    /// plan's output, overwritten by the next call of that size (copy it to keep it).
+    func logits(_ image: RGBImage) throws -> Tensor {
+        try MemoryEstimate.check(.inference, variant: model.variant, classes: model.classes, height: image.height, width: image.width)
+        switch path {
+        case .fastPlan:
+            let entry = try plan(height: image.height, width: image.width)
+            Normalization.write(image, into: entry.input.pointer)
+            try entry.plan.run(entry.input, into: entry.output)
+            return entry.output
+        case .opByOp:
+            let wasTraining = model.isTraining
+            model.eval()
+            defer { if wasTraining { model.train() } }
+            return withNoGrad { model(Normalization.batch([image])) }
+        }
     }
 
     private func plan(height: Int, width: Int) throws -> (plan: BlockedInference, input: Tensor, output: Tensor) {

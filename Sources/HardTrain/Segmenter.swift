@@ -87,6 +87,7 @@ public enum Segmenter {
     @discardableResult
     public static func run(model: HARDNetwork, inputs: [String], outputDir: String, palette: [RGBColor],
                            opacity: Double = 0.5, inputSize: (height: Int, width: Int)? = nil,
+                           augmentation: TestTimeAugmentation = .init(),
                            progress: (String) -> Void = { _ in }) throws -> [String] {
         let stems = outputStems(inputs)
         let outputs = stems.map { stem in
@@ -100,7 +101,7 @@ public enum Segmenter {
         var written: [String] = []
         for (path, out) in zip(inputs, outputs) {
             let image = try ImageFile.readRGB(path)
-            let labels = try predictor.predict(image, inputSize: inputSize)
+            let labels = try predictor.predict(image, inputSize: inputSize, augmentation: augmentation)
             try ImageFile.writeLabelPNG(labels, palette: palette, to: out.labels)
             written.append(out.labels)
             try ImageFile.writePNG(overlay(image, labels, palette: palette, opacity: opacity), to: out.overlay)

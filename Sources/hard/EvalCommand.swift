@@ -25,6 +25,7 @@ struct EvalCommand: ParsableCommand {
     var checkpoint: String
 
     @OptionGroup var data: DatasetOptions
+    @OptionGroup var augmentation: AugmentationOptions
 
     @Option(parsing: .unconditional, help: "Evaluate only the first N images (N >= 1).") var limit: Int?
     @Option(name: .customLong("input-size"), help: "Resize images to HxW for the model (each side 16...16384).") var inputSize: String?
@@ -47,7 +48,8 @@ struct EvalCommand: ParsableCommand {
                 throw ConfigError("\(checkpoint) has \(model.classes) classes, \(ds.name) has \(ds.classCount)")
             }
             if !json { print(ds.summary) }
-            let result = try Evaluator.evaluate(model, on: ds, limit: limit, inputSize: try parseSize(inputSize, "--input-size"))
+            let result = try Evaluator.evaluate(model, on: ds, limit: limit, inputSize: try parseSize(inputSize, "--input-size"),
+                                                augmentation: try augmentation.augmentation())
             print(json ? try result.json() : result.table())
             if let output {
                 try OutputGuard.check(outputs: ["metrics.json", "confusion.png"].map { (output as NSString).appendingPathComponent($0) },

@@ -102,3 +102,26 @@ struct ModelOptions: ParsableArguments {
                              defaultClasses: defaultClasses)
     }
 }
+
+/// Test-time augmentation and sliding windows, for `hard eval` and `hard segment`
+/// (`TestTimeAugmentation`).
+struct AugmentationOptions: ParsableArguments {
+    @Option(help: "Test-time augmentation: flip and/or scale factors, comma-separated, e.g. flip,0.75,1.0,1.25 (softmax averaged).") var tta: String?
+    @Option(help: "Sliding-window inference with windows of HxW, e.g. 1024x1024 (logits averaged where windows overlap).") var slide: String?
+    @Option(help: "Step between windows, HxW (default: 2/3 of --slide).") var stride: String?
+
+    func validate() throws {
+        try checked { _ = try augmentation() }
+    }
+
+    func augmentation() throws -> TestTimeAugmentation {
+        var a = TestTimeAugmentation()
+        if let tta {
+            do { (a.scales, a.flip) = try TestTimeAugmentation.parse(tta) } catch let e as ConfigError { throw OptionError(e.message) }
+        }
+        a.window = try parseSize(slide, "--slide")
+        a.stride = try parseSize(stride, "--stride")
+        if a.stride != nil && a.window == nil { throw OptionError("--stride needs --slide") }
+        return a
+    }
+}

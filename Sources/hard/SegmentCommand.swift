@@ -27,6 +27,7 @@ struct SegmentCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Overlay opacity of the class colours, 0...1.") var opacity = 0.5
     @Option(help: "Palette: camvid, cityscapes, cocostuff (default: by the model's class count).") var palette: String?
     @Option(name: .customLong("input-size"), help: "Resize images to HxW for the model (each side 16...16384).") var inputSize: String?
+    @OptionGroup var augmentation: AugmentationOptions
     @Flag(name: .customLong("cityscapes-ids"), help: "The Cityscapes benchmark's format: for each *_leftImg8bit.png under the input (city folders searched), <city>_<seq>_<frame>_pred_labelIds.png in labelIds, no overlays; the official evaluator and the server take the folder as it is.") var cityscapesIds = false
 
     func validate() throws {
@@ -46,14 +47,16 @@ struct SegmentCommand: ParsableCommand {
             if cityscapesIds {
                 let files = try CityscapesResults.inputs(input)
                 let written = try CityscapesResults.run(model: model, inputs: files, outputDir: output,
-                                                        inputSize: try parseSize(inputSize, "--input-size")) { print("segmented \($0)") }
+                                                        inputSize: try parseSize(inputSize, "--input-size"),
+                                                        augmentation: try augmentation.augmentation()) { print("segmented \($0)") }
                 print("wrote \(written.count) labelIds predictions to \(output) (Cityscapes benchmark format)")
                 return
             }
             let colors = try Palettes.colors(named: palette, classes: model.classes)
             let files = try Segmenter.inputs(input)
             let written = try Segmenter.run(model: model, inputs: files, outputDir: output, palette: colors, opacity: opacity,
-                                            inputSize: try parseSize(inputSize, "--input-size")) { print("segmented \($0)") }
+                                            inputSize: try parseSize(inputSize, "--input-size"),
+                                            augmentation: try augmentation.augmentation()) { print("segmented \($0)") }
             print("wrote \(written.count) files to \(output)")
         } catch let e as ValidationError {
             throw e
