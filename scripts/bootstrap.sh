@@ -14,7 +14,8 @@ cd "$(dirname "$0")/.."
 
 # Debian packages the code links against or runs.
 # qemu-system-arm, gcc-arm-none-eabi, libnewlib-arm-none-eabi: the Cortex-M7 firmware (Firmware/).
-DEBIAN_PACKAGES=(libdnnl-dev libpng-dev libturbojpeg0-dev qemu-system-arm gcc-arm-none-eabi libnewlib-arm-none-eabi)
+# chromium: the test that renders `hard report`'s HTML page headless and checks the screenshot.
+DEBIAN_PACKAGES=(libdnnl-dev libpng-dev libturbojpeg0-dev qemu-system-arm gcc-arm-none-eabi libnewlib-arm-none-eabi chromium)
 
 want_python=0
 want_torch=0

@@ -160,6 +160,21 @@ public struct EvaluationResult: Codable, Sendable {
         case perClass = "per_class"
     }
 
+    /// Reads files written before mAcc, mDice, fwIoU and the matrix were added (0 and empty).
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        miou = try c.decode(Double.self, forKey: .miou)
+        pixelAccuracy = try c.decode(Double.self, forKey: .pixelAccuracy)
+        meanAccuracy = try c.decodeIfPresent(Double.self, forKey: .meanAccuracy) ?? 0
+        meanDice = try c.decodeIfPresent(Double.self, forKey: .meanDice) ?? 0
+        frequencyWeightedIoU = try c.decodeIfPresent(Double.self, forKey: .frequencyWeightedIoU) ?? 0
+        confusion = try c.decodeIfPresent([[UInt64]].self, forKey: .confusion) ?? []
+        perClass = try c.decode([ClassIoU].self, forKey: .perClass)
+        images = try c.decode(Int.self, forKey: .images)
+        dataset = try c.decode(String.self, forKey: .dataset)
+        timing = try c.decodeIfPresent(Timing.self, forKey: .timing)
+    }
+
     public init(matrix: ConfusionMatrix, classNames: [String], images: Int, dataset: String) {
         miou = matrix.meanIoU
         pixelAccuracy = matrix.pixelAccuracy

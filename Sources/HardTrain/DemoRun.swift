@@ -91,6 +91,8 @@ public enum DemoRun {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try writeAtomically(try encoder.encode(["hard_xxs": result, "colour_baseline": baseline]), to: out.appendingPathComponent("metrics.json").path)
+        let page = try RunReport.write(s.output)
+        log("report:   \(page)")
         return Outcome(result: result, baseline: baseline, reportPath: reportPath, seconds: seconds)
     }
 

@@ -33,6 +33,20 @@ public struct TrainingState {
     }
 
     /// Restores model and optimizer in place and returns the saved state.
+    /// The configuration a training state at `path` was saved with (the run's conditions,
+    /// for reports), without a model to load it into.
+    public static func config(at path: String) throws -> TrainConfig {
+        let data: Data
+        do { data = try FileContents.read(path) } catch let e as FileError { throw CheckpointError(file: path, problem: e.problem) }
+        let metadata: [String: String]
+        do { metadata = try SafeTensors.decode(data).metadata } catch { throw CheckpointError(file: path, problem: "\(error)") }
+        guard metadata["format"] == "hard-training-state", let text = metadata["config"],
+              let config = try? JSONDecoder().decode(TrainConfig.self, from: Data(text.utf8)) else {
+            throw CheckpointError(file: path, problem: "metadata is missing or damaged")
+        }
+        return config
+    }
+
     public static func load(from path: String, model: HARDNetwork, optimizer: AdamW) throws -> TrainingState {
         guard FileManager.default.fileExists(atPath: path) else {
             throw CheckpointError(file: path, problem: "no training state to resume from")

@@ -13,7 +13,8 @@ struct HardCommand: ParsableCommand {
         built-in synthetic street scenes: train, evaluate, report. `hard <command> --help` explains each.
         """,
         subcommands: [DemoCommand.self, TrainCommand.self, EvalCommand.self, SegmentCommand.self, ModelsCommand.self, McuCommand.self,
-                      ExportCommand.self, RenderSynthCommand.self, BenchCommand.self, BenchTrainCommand.self, DoctorCommand.self, BenchOpsCommand.self, DemoEngineCommand.self]
+                      ExportCommand.self, RenderSynthCommand.self, BenchCommand.self, BenchTrainCommand.self, DoctorCommand.self, BenchOpsCommand.self, DemoEngineCommand.self,
+                      ReportCommand.self]
     )
 
     /// Refuses an argument that is not UTF-8 before parsing: Swift would replace its bad bytes
