@@ -168,6 +168,33 @@ final class DatasetTests: XCTestCase {
         XCTAssertEqual(Array(labels.values.prefix(6)), [0, 10, 255, 1, 255, 0])
     }
 
+    func testCamVidFullResolutionColourLabelsMapTheElevenClassesAndIgnoreTheRest() throws {
+        // The 720x960 layout: train/<name>.png with train_labels/<name>_L.png in the original
+        // 32-class colours (sizes here are the test's 16x8).
+        let colours: [(RGBColor, UInt8)] = [
+            (RGBColor(128, 128, 128), 0), (RGBColor(0, 0, 192), 4), (RGBColor(0, 128, 192), 10), (RGBColor(64, 64, 0), 9),
+            (RGBColor(128, 0, 192), 255),   // LaneMkgsDriv: not one of the 11
+            (RGBColor(0, 0, 0), 255),       // Void
+        ]
+        var pixels = [UInt8](repeating: 0, count: width * height * 3)
+        for (i, (c, _)) in colours.enumerated() { pixels[3 * i] = c.r; pixels[3 * i + 1] = c.g; pixels[3 * i + 2] = c.b }
+        try writeImage("train/0001TP_006690.png")
+        try ImageFile.writePNG(RGBImage(width: width, height: height, pixels: pixels), to: scratch.prepare("train_labels/0001TP_006690_L.png"))
+        let data = try CamVidDataset(root: root, split: "train")
+        XCTAssertTrue(data.fullResolution)
+        XCTAssertEqual(data.name, "CamVid train (720x960 colour labels)")
+        let labels = try data.sample(0).labels
+        XCTAssertEqual(Array(labels.values.prefix(colours.count)), colours.map(\.1))
+        XCTAssertEqual(labels.values[colours.count], 255, "the black remainder is Void")
+        XCTAssertEqual(CamVidDataset.fullResolutionColors.count, 32)
+        // A colour of no CamVid class is a damaged label, named; a missing label file is named too.
+        pixels[0] = 1
+        try ImageFile.writePNG(RGBImage(width: width, height: height, pixels: pixels), to: scratch.prepare("train_labels/0001TP_006690_L.png"))
+        XCTAssertThrowsError(try data.sample(0)) { XCTAssertTrue("\($0)".contains("0001TP_006690_L.png"), "\($0)") }
+        try writeImage("train/0001TP_006720.png")
+        XCTAssertThrowsError(try CamVidDataset(root: root, split: "train")) { XCTAssertTrue("\($0)".contains("0001TP_006720_L.png"), "\($0)") }
+    }
+
     func testCamVidSegNetListWithAbsoluteAndRelativePaths() throws {
         try makeCamVidFolders(split: "test")
         // Without test/ beside testannot/ the list must be used.
