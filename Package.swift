@@ -35,6 +35,8 @@ let package = Package(
         // libpng's classic API behind a setjmp in C: libpng reports errors by longjmp, which must never cross a Swift frame.
         .target(name: "CPNGShim", dependencies: ["CPNG"], linkerSettings: [.linkedLibrary("png16")]),
         .systemLibrary(name: "CTurboJPEG", path: "Sources/CTurboJPEG", providers: [.apt(["libturbojpeg0-dev"]), .brew(["jpeg-turbo"])]),
+        // zlib's inflate, for compressed MATLAB .mat elements (COCO-Stuff's annotations).
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         // Hot loops of the blocked inference path in C: an AVX2+FMA build chosen at run time
         // beside a portable one (Swift has no per-function target features).
         .target(name: "CFastKernels", cSettings: [.unsafeFlags(["-O3", "-ffp-contract=fast"])]),
@@ -46,7 +48,7 @@ let package = Package(
         // HARD's blocks, the five variants, complexity, checkpoints.
         .target(name: "HardModels", dependencies: ["HardEngine", "HardNN"]),
         // Image codecs, datasets, transforms, the prefetching loader, SynthStreets.
-        .target(name: "HardData", dependencies: ["HardEngine", "CPNGShim", "CTurboJPEG"]),
+        .target(name: "HardData", dependencies: ["HardEngine", "CPNGShim", "CTurboJPEG", "CZlib"]),
         // Training loop, losses, metrics, evaluation, segmentation, run logs.
         .target(name: "HardTrain", dependencies: ["HardEngine", "HardNN", "HardModels", "HardData",
                                                   .product(name: "Yams", package: "Yams")]),
@@ -81,7 +83,7 @@ let package = Package(
         .testTarget(name: "HardNNTests", dependencies: ["HardNN", "HardEngine"]),
         // Fixtures/torch: parity with the PyTorch twin (Tools/torch, docs/torch.md).
         .testTarget(name: "HardModelsTests", dependencies: ["HardModels", "HardNN", "HardEngine"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "HardDataTests", dependencies: ["HardData", "HardEngine"]),
+        .testTarget(name: "HardDataTests", dependencies: ["HardData", "HardEngine", "CZlib"]),
         .testTarget(name: "HardDeployTests", dependencies: ["HardDeploy", "HardModels", "HardEngine"]),
         .testTarget(name: "HardMicroTests", dependencies: ["HardMicro", "HardDeploy", "HardModels", "HardEngine"]),
         .testTarget(name: "HardTrainTests", dependencies: ["HardTrain", "HardData", "HardModels", "HardNN", "HardEngine"]),

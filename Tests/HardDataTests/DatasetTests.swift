@@ -281,7 +281,10 @@ final class DatasetTests: XCTestCase {
         XCTAssertEqual(expectError(DatasetError.self) { _ = try CocoStuff10kDataset(root: self.root, split: "train").sample(1) }?.problem,
                        "label value 171 at pixel (x 0, y 0) is not a class (0...170) nor 255 (ignore)")
         try FileManager.default.removeItem(atPath: label)
-        XCTAssertEqual(expectError(DatasetError.self) { _ = try CocoStuff10kDataset(root: self.root, split: "train") }?.file, label)
+        // Neither annotation: the error names the .mat as distributed and says the PNG would do.
+        let missing = expectError(DatasetError.self) { _ = try CocoStuff10kDataset(root: self.root, split: "train") }
+        XCTAssertEqual(missing?.file, scratch.file("annotations/COCO_train2014_000000000260.mat"))
+        XCTAssertTrue(missing?.problem.contains("COCO_train2014_000000000260_labelTrainIds.png") ?? false, "\(String(describing: missing))")
         let missingList = expectError(DatasetError.self) { _ = try CocoStuff10kDataset(root: self.root, split: "val") }
         XCTAssertEqual(missingList?.file, scratch.file("imageLists/val.txt"))
     }

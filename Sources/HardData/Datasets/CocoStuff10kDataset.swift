@@ -1,10 +1,18 @@
-/// COCO-Stuff-10k (v1.1): 9000 train / 1000 test images, 171 classes, after the usual
-/// conversion of the `.mat` annotations (key `S`, raw ids 1...182, 0 = unlabeled) into
-/// `*_labelTrainIds.png` with values 0...170 and 255 = ignore:
+/// COCO-Stuff-10k (v1.1): 9000 train / 1000 test images, 171 classes (trainIds 0...170,
+/// 255 = ignore), read in three layouts:
 ///
-///     <root>/images/<name>.jpg
-///     <root>/annotations/<name>_labelTrainIds.png
-///     <root>/imageLists/<split>.txt        one image name per line, no extension (train, test, all)
+///     as distributed:                       converted in place:
+///     <root>/images/<name>.jpg              <root>/images/<name>.jpg
+///     <root>/annotations/<name>.mat         <root>/annotations/<name>_labelTrainIds.png
+///     <root>/imageLists/<split>.txt         <root>/imageLists/<split>.txt   (names, no extension)
+///
+///     as mmsegmentation's converter leaves it (split train or test):
+///     <root>/images/<split>2014/<name>.jpg
+///     <root>/annotations/<split>2014/<name>_labelTrainIds.png
+///
+/// The `.mat` files are read natively (`MatFile`: variable `S`, raw ids 1...182, 0 =
+/// unlabeled) and mapped to trainIds as mmseg's converter does (`trainIdOfRawId`); where both
+/// exist, the PNG is used.
 public struct CocoStuff10kDataset: SegmentationDataset {
     /// The 171 classes in trainId order: COCO's 80 things in id order, then the 91 stuff
     /// classes (raw ids 92...182). The 11 thing ids COCO dropped (street sign, hat, shoe,
@@ -56,12 +64,31 @@ public struct CocoStuff10kDataset: SegmentationDataset {
         return RGBColor(r, g, b)
     }
 
+    /// Raw COCO-Stuff id (the `.mat` files' values) -> trainId: 0 (unlabeled) and the 11
+    /// thing ids COCO dropped (12, 26, 29, 30, 45, 66, 68, 69, 71, 83, 91) -> 255, the other
+    /// 171 ids 1...182 -> 0...170 in order; nil above 182 (a damaged file).
+    public static let trainIdOfRawId: [UInt8?] = {
+        var table = [UInt8?](repeating: nil, count: 256)
+        table[0] = LabelMap.ignore
+        let dropped: Set<Int> = [12, 26, 29, 30, 45, 66, 68, 69, 71, 83, 91]
+        var next: UInt8 = 0
+        for raw in 1...182 {
+            if dropped.contains(raw) { table[raw] = LabelMap.ignore } else { table[raw] = next; next += 1 }
+        }
+        return table
+    }()
+
     public let root: String
     public let split: String
-    /// (image, label) paths in the list file's order.
+    /// (image, label) paths in the list file's order (mmseg's layout: sorted by name).
     public let files: [(image: String, label: String)]
+    /// True for mmseg's `images/<split>2014` layout.
+    public let mmsegLayout: Bool
 
-    public var name: String { "COCO-Stuff-10k \(split) (labelTrainIds)" }
+    public var name: String {
+        let mats = files.contains { $0.label.hasSuffix(".mat") }
+        return "COCO-Stuff-10k \(split) (\(mmsegLayout ? "mmseg layout, " : "")\(mats ? ".mat annotations" : "labelTrainIds"))"
+    }
     public var classNames: [String] { Self.classNames }
     public var palette: [RGBColor] { Self.palette }
     public var count: Int { files.count }
@@ -69,10 +96,25 @@ public struct CocoStuff10kDataset: SegmentationDataset {
     /// Lists `imageLists/<split>.txt`; throws naming the missing list or the first missing
     /// image or label file.
     public init(root: String, split: String) throws {
+        self.root = root
+        self.split = split
+        let folder = split.hasSuffix("2014") ? split : split + "2014"
+        let mmImages = DatasetFiles.join(root, "images", folder), mmLabels = DatasetFiles.join(root, "annotations", folder)
+        mmsegLayout = DatasetFiles.isFolder(mmImages)
+        if mmsegLayout {
+            try DatasetFiles.requireFolder(mmLabels, "COCO-Stuff-10k annotations/\(folder)/<name>_labelTrainIds.png (mmseg's layout)")
+            files = try DatasetFiles.entries(of: mmImages).filter(DatasetFiles.hasImageExtension).map { file in
+                let label = DatasetFiles.join(mmLabels, DatasetFiles.stem(file) + "_labelTrainIds.png")
+                try DatasetFiles.requireFile(label, "label file for \(DatasetFiles.join(mmImages, file))")
+                return (DatasetFiles.join(mmImages, file), label)
+            }
+            if files.isEmpty { throw DatasetError(file: mmImages, problem: "holds no images") }
+            return
+        }
         let list = DatasetFiles.join(root, "imageLists", split + ".txt")
         try DatasetFiles.requireFolder(DatasetFiles.join(root, "images"), "COCO-Stuff-10k images/<name>.jpg")
         try DatasetFiles.requireFolder(DatasetFiles.join(root, "annotations"),
-                                       "COCO-Stuff-10k annotations/<name>_labelTrainIds.png")
+                                       "COCO-Stuff-10k annotations/<name>.mat or <name>_labelTrainIds.png")
         files = try DatasetFiles.lines(of: list, "COCO-Stuff-10k split list imageLists/\(split).txt").map { line in
             // Names are listed without extension; tolerate one anyway.
             var name = line.text
@@ -81,14 +123,32 @@ public struct CocoStuff10kDataset: SegmentationDataset {
                 throw DatasetError(file: list, problem: "line \(line.number): expected an image name, got \"\(line.text)\"")
             }
             let image = DatasetFiles.join(root, "images", name + ".jpg")
-            let label = DatasetFiles.join(root, "annotations", name + "_labelTrainIds.png")
+            let png = DatasetFiles.join(root, "annotations", name + "_labelTrainIds.png")
+            let mat = DatasetFiles.join(root, "annotations", name + ".mat")
             try DatasetFiles.requireFile(image, "image listed on line \(line.number) of \(list)")
-            try DatasetFiles.requireFile(label, "label file for \(image) (convert the .mat annotations to *_labelTrainIds.png)")
-            return (image, label)
+            if DatasetFiles.isFile(png) { return (image, png) }
+            try DatasetFiles.requireFile(mat, "annotation for \(image) (annotations/\(name).mat as distributed, or \(name)_labelTrainIds.png)")
+            return (image, mat)
         }
         if files.isEmpty { throw DatasetError(file: list, problem: "lists no images") }
-        self.root = root
-        self.split = split
+    }
+
+    /// The trainIds of a `.mat` annotation (variable `S`).
+    public static func readMat(_ path: String) throws -> LabelMap {
+        let bytes: [UInt8]
+        do { bytes = try FileIO.read(path) } catch let e as ImageIOError { throw DatasetError(file: e.file, problem: e.problem) }
+        let m: (height: Int, width: Int, values: [UInt8])
+        do { m = try MatFile.readLabelMatrix(bytes, variable: "S", file: path) } catch let e as MatFileError {
+            throw DatasetError(file: e.file, problem: e.problem)
+        }
+        var values = m.values
+        for i in values.indices {
+            guard let t = trainIdOfRawId[Int(values[i])] else {
+                throw DatasetError(file: path, problem: "value \(values[i]) at (x \(i % m.width), y \(i / m.width)) is no COCO-Stuff id (0...182)")
+            }
+            values[i] = t
+        }
+        return LabelMap(width: m.width, height: m.height, values: values)
     }
 
     /// The image (H, W, 3) and its trainIds (H, W): 0...170, 255 = ignore.
@@ -96,7 +156,7 @@ public struct CocoStuff10kDataset: SegmentationDataset {
         try DatasetFiles.checkIndex(index, count: count, name: root)
         let (imagePath, labelPath) = files[index]
         let image = try DatasetFiles.readImage(imagePath)
-        let labels = try DatasetFiles.readLabels(labelPath)
+        let labels = labelPath.hasSuffix(".mat") ? try Self.readMat(labelPath) : try DatasetFiles.readLabels(labelPath)
         try DatasetFiles.checkSameSize(image, labels, imagePath: imagePath, labelPath: labelPath)
         try DatasetFiles.checkValues(labels, classCount: classCount, labelPath: labelPath)
         return (image, labels)
