@@ -12,6 +12,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case safetensors
     case config
     case blob
+    case mat
 
     /// The reader a target exercises, in words (for reports).
     public var reader: String {
@@ -21,6 +22,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .safetensors: "SafeTensors.decode"
         case .config: "TrainConfig.parse (YAML and JSON)"
         case .blob: "MicroModel(blob:) validator, then the int8 interpreter"
+        case .mat: "MatFile.readLabelMatrix (COCO-Stuff's .mat annotations, zlib inside)"
         }
     }
 
@@ -33,6 +35,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .safetensors: fuzzSafeTensors(bytes)
         case .config: fuzzConfig(bytes)
         case .blob: fuzzBlob(bytes)
+        case .mat: fuzzMat(bytes)
         }
     }
 

@@ -12,6 +12,13 @@ public func fuzzPNG(_ bytes: UnsafeRawBufferPointer) {
     if fixed != file { decodeImage(fixed, name: "fuzz.png") }
 }
 
+/// MAT-file bytes to the label-matrix reader (variable S, as COCO-Stuff's annotations).
+public func fuzzMat(_ bytes: UnsafeRawBufferPointer) {
+    if let m = try? MatFile.readLabelMatrix([UInt8](bytes), variable: "S", file: "fuzz.mat") {
+        invariant(m.height > 0 && m.width > 0 && m.values.count == m.height * m.width, "matrix \(m.height)x\(m.width) with \(m.values.count) values")
+    }
+}
+
 /// JPEG bytes to the image reader; label maps must refuse every JPEG.
 public func fuzzJPEG(_ bytes: UnsafeRawBufferPointer) {
     decodeImage([UInt8](bytes), name: "fuzz.jpg")

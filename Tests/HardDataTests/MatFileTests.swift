@@ -59,6 +59,30 @@ enum MatWriter {
 }
 
 final class MatFileTests: XCTestCase {
+    /// The fuzz target `mat`'s seeds (Fuzz/make-seeds.sh): S plain and compressed, in uint8,
+    /// uint16 and double storage, beside cells to skip; one near miss without S.
+    func testWriteFuzzSeeds() throws {
+        guard ProcessInfo.processInfo.environment["HARD_FUZZ_WRITE_SEEDS"] == "1" else {
+            throw XCTSkip("set HARD_FUZZ_WRITE_SEEDS=1 to rewrite Fuzz/corpus/mat (Fuzz/make-seeds.sh)")
+        }
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fuzz/corpus/mat")
+        try? FileManager.default.removeItem(at: folder)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let values = (0..<12).map { $0 * 17 % 183 }
+        let seeds: [(String, [UInt8])] = [
+            ("uint8-plain.mat", MatWriter.file([MatWriter.matrix("S", rows: 3, columns: 4, values: values)])),
+            ("uint16-compressed-with-cells.mat", MatWriter.file([MatWriter.compressed(MatWriter.cell("names")),
+                                                                 MatWriter.compressed(MatWriter.matrix("S", rows: 3, columns: 4, values: values, storage: 4))])),
+            ("double-compressed.mat", MatWriter.file([MatWriter.compressed(MatWriter.matrix("S", rows: 2, columns: 6, values: values, arrayClass: 6, storage: 9))])),
+            ("refused-no-S.mat", MatWriter.file([MatWriter.cell("captions")])),
+        ]
+        for (name, bytes) in seeds {
+            try Data(bytes).write(to: folder.appendingPathComponent(name))
+            XCTAssertEqual((try? MatFile.readLabelMatrix(bytes, variable: "S", file: name)) != nil, !name.hasPrefix("refused"), name)
+        }
+    }
+
     let rows = 3, columns = 5
     var values: [Int] { (0..<15).map { $0 * 13 % 183 } }   // 0, 13, ..., some above 90
 

@@ -26,6 +26,7 @@ final class SeedCorpusWriter: XCTestCase {
             .config: try configSeeds(), .blob: try blobSeeds(),
         ]
         let fm = FileManager.default
+        // The .mat seeds come from Tests/HardDataTests/MatFileTests.swift (its MAT writer).
         for (target, files) in seeds {
             let folder = FuzzFolder.corpus.appendingPathComponent(target.rawValue)
             try? fm.removeItem(at: folder)
@@ -60,6 +61,8 @@ final class SeedCorpusWriter: XCTestCase {
             guard let model = try? MicroModel(blob: UnsafeRawBufferPointer(blob)) else { return false }
             XCTAssertLessThanOrEqual(estimatedWork(model), maxRunWork, "a seed blob small enough to run")
             return true
+        case .mat:
+            return (try? MatFile.readLabelMatrix(bytes, variable: "S", file: "seed")) != nil
         }
     }
 
