@@ -46,11 +46,13 @@ public struct TrainConfig: Codable, Sendable, Equatable {
     /// A checkpoint to start from (fine-tuning; an encoder pretrained by a classification
     /// run): the tensors that fit are loaded (`WeightTransfer`). Ignored on --resume.
     public var initFrom: String? = nil
+    /// Also write a TensorBoard events file into `output` (`TensorBoardLog`).
+    public var tensorboard = true
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case model, dataset, iterations, flip, photometric, warmup, seed, output, task
+        case model, dataset, iterations, flip, photometric, warmup, seed, output, task, tensorboard
         case initFrom = "init_from"
         case batchSize = "batch_size", cropHeight = "crop_height", cropWidth = "crop_width"
         case scaleMin = "scale_min", scaleMax = "scale_max"
@@ -87,6 +89,7 @@ public struct TrainConfig: Codable, Sendable, Equatable {
         loaderWorkers = try c.decodeIfPresent(Int.self, forKey: .loaderWorkers) ?? d.loaderWorkers
         task = try c.decodeIfPresent(String.self, forKey: .task) ?? d.task
         initFrom = try c.decodeIfPresent(String.self, forKey: .initFrom)
+        tensorboard = try c.decodeIfPresent(Bool.self, forKey: .tensorboard) ?? d.tensorboard
     }
 
     /// The warm-up length actually used.
@@ -144,7 +147,7 @@ public struct TrainConfig: Codable, Sendable, Equatable {
         let known = Set(["model", "dataset", "iterations", "flip", "photometric", "warmup", "seed", "output", "batch_size",
                          "crop_height", "crop_width", "scale_min", "scale_max", "lr_start", "lr_peak", "lr_end",
                          "weight_decay", "aux_weight", "val_interval", "val_images", "checkpoint_interval",
-                         "log_interval", "loader_workers", "task", "init_from"])
+                         "log_interval", "loader_workers", "task", "init_from", "tensorboard"])
         if let bad = dict.keys.sorted().first(where: { !known.contains($0) }) { throw ConfigError("unknown key '\(bad)'") }
         if let ds = dict["dataset"] as? [String: Any],
            let bad = ds.keys.sorted().first(where: { !DatasetConfig.knownKeys.contains($0) }) {
