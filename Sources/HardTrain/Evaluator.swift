@@ -37,10 +37,13 @@ public enum Evaluator {
 
     /// mIoU, per-class IoU and pixel accuracy over the first `limit` images (all by default;
     /// a limit below 1 is an error, not an empty or endless loop), on the fast plan where the
-    /// machine has it (`Predictor`; `path` forces one).
+    /// machine has it (`Predictor`; `path` forces one). `onPrediction` sees each image with
+    /// its index, labels and prediction (the trainer's TensorBoard overlays), so nothing is
+    /// predicted twice.
     public static func evaluate(_ model: HARDNetwork, on dataset: SegmentationDataset, limit: Int? = nil,
                                 inputSize: (height: Int, width: Int)? = nil, path: Predictor.Path? = nil,
-                                augmentation: TestTimeAugmentation = .init(), progress: (Int, Int) -> Void = { _, _ in }) throws -> EvaluationResult {
+                                augmentation: TestTimeAugmentation = .init(), progress: (Int, Int) -> Void = { _, _ in },
+                                onPrediction: (Int, RGBImage, LabelMap, LabelMap) -> Void = { _, _, _, _ in }) throws -> EvaluationResult {
         if let limit, limit < 1 { throw ConfigError("the image limit must be at least 1, got \(limit)") }
         precondition(model.classes == dataset.classCount,
                      "model has \(model.classes) classes, \(dataset.name) has \(dataset.classCount)")
@@ -59,6 +62,7 @@ public enum Evaluator {
             predictNs += DispatchTime.now().uptimeNanoseconds - t1
             readNs += t1 - t0
             matrix.add(predictions: predicted.values, labels: labels.values)
+            onPrediction(i, image, labels, predicted)
             progress(i + 1, n)
         }
         var result = EvaluationResult(matrix: matrix, classNames: dataset.classNames, images: n, dataset: dataset.name)

@@ -55,11 +55,13 @@ public struct TrainConfig: Codable, Sendable, Equatable {
     /// Per-class weights of the cross-entropy: one per class, or `auto` (from the training
     /// labels' frequencies, `ClassWeights.fromFrequencies`); nil: all 1.
     public var classWeights: ClassWeights? = nil
+    /// Also write a TensorBoard events file into `output` (`TensorBoardLog`).
+    public var tensorboard = true
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case model, dataset, iterations, flip, photometric, warmup, seed, output, task
+        case model, dataset, iterations, flip, photometric, warmup, seed, output, task, tensorboard
         case initFrom = "init_from", loss
         case ohemThreshold = "ohem_threshold", ohemMinKept = "ohem_min_kept", classWeights = "class_weights"
         case batchSize = "batch_size", cropHeight = "crop_height", cropWidth = "crop_width"
@@ -101,6 +103,7 @@ public struct TrainConfig: Codable, Sendable, Equatable {
         ohemThreshold = try c.decodeIfPresent(Double.self, forKey: .ohemThreshold) ?? d.ohemThreshold
         ohemMinKept = try c.decodeIfPresent(Int.self, forKey: .ohemMinKept) ?? d.ohemMinKept
         classWeights = try c.decodeIfPresent(ClassWeights.self, forKey: .classWeights)
+        tensorboard = try c.decodeIfPresent(Bool.self, forKey: .tensorboard) ?? d.tensorboard
     }
 
     /// The OHEM selection when `loss` is ohem.
@@ -162,7 +165,7 @@ public struct TrainConfig: Codable, Sendable, Equatable {
                          "crop_height", "crop_width", "scale_min", "scale_max", "lr_start", "lr_peak", "lr_end",
                          "weight_decay", "aux_weight", "val_interval", "val_images", "checkpoint_interval",
                          "log_interval", "loader_workers", "task", "init_from", "loss", "ohem_threshold",
-                         "ohem_min_kept", "class_weights"])
+                         "ohem_min_kept", "class_weights", "tensorboard"])
         if let bad = dict.keys.sorted().first(where: { !known.contains($0) }) { throw ConfigError("unknown key '\(bad)'") }
         if let ds = dict["dataset"] as? [String: Any],
            let bad = ds.keys.sorted().first(where: { !DatasetConfig.knownKeys.contains($0) }) {

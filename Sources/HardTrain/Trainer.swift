@@ -7,7 +7,8 @@ import HardNN
 /// The training loop of the paper's recipe: AdamW, warm-up + cosine LR, cross-entropy with
 /// ignore index 255 plus the extra semantic loss on HARD-GPU's auxiliary heads (Eq. 7),
 /// periodic validation, atomic checkpoints (`checkpoint.safetensors` to resume,
-/// `best.safetensors` and `last.safetensors` + JSON as model checkpoints), a JSON-lines log.
+/// `best.safetensors` and `last.safetensors` + JSON as model checkpoints), a JSON-lines log
+/// and a TensorBoard events file (`TensorBoardLog`).
 public final class Trainer {
     public let config: TrainConfig
     public let model: HARDNetwork
@@ -147,6 +148,8 @@ public final class Trainer {
     public func run(progress: ProgressReporter? = nil, stopAfter: Int? = nil,
                     onValidation: (Int, EvaluationResult) -> Void = { _, _ in }) throws -> TrainingState {
         let log = try RunLog(path: logPath, keepThrough: state.iteration > 0 ? state.iteration : nil)
+        // A new events file per run and per resumption; the JSON-lines log stays the record.
+        let board = config.tensorboard ? try TensorBoardLog(folder: config.output, startingAt: state.iteration) : nil
         let augmentation = Augmentation(cropHeight: config.cropHeight, cropWidth: config.cropWidth,
                                         scaleRange: config.scaleMin...config.scaleMax, flipProbability: config.flip,
                                         photometric: config.photometric)
@@ -180,6 +183,7 @@ public final class Trainer {
                 e.loss = lossValue; e.lossMain = Double(main); e.lossAux = Double(aux); e.learningRate = Double(lr)
                 e.imagesPerSecond = speed; e.elapsedSeconds = now.timeIntervalSince(start)
                 try log.append(e)
+                try board?.append(e)
                 windowStart = now; windowImages = 0
             }
             if (done % config.valInterval == 0 || done == config.iterations), let valClasses {
@@ -189,17 +193,20 @@ public final class Trainer {
                 var e = LogEntry(iteration: done, kind: "val")
                 e.valTop1 = result.top1; e.valTop5 = result.top5; e.elapsedSeconds = Date().timeIntervalSince(start)
                 try log.append(e)
+                try board?.append(e)
                 progress?.message(String(format: "iter %d: val top-1 %.2f, top-5 %.2f", done, 100 * result.top1, 100 * result.top5))
                 if result.top1 > state.bestMIoU {
                     state.bestMIoU = result.top1
                     try Checkpoint.save(model, to: bestPath)
                 }
             } else if done % config.valInterval == 0 || done == config.iterations {
-                let result = try Evaluator.evaluate(model, on: valSet, limit: config.valImages)
+                let result = try Evaluator.evaluate(model, on: valSet, limit: config.valImages,
+                                                    onPrediction: { board?.keep($0, $1, $2, $3) })
                 model.train()
                 var e = LogEntry(iteration: done, kind: "val")
                 e.valMIoU = result.miou; e.valPixelAccuracy = result.pixelAccuracy; e.elapsedSeconds = Date().timeIntervalSince(start)
                 try log.append(e)
+                try board?.append(e, validation: result, palette: valSet.palette)
                 progress?.message(String(format: "iter %d: val mIoU %.2f, pixel accuracy %.2f", done, 100 * result.miou, 100 * result.pixelAccuracy))
                 if result.miou > state.bestMIoU {
                     state.bestMIoU = result.miou

@@ -18,7 +18,9 @@ struct TrainCommand: ParsableCommand {
 
         Writes into --output: train.jsonl (log), checkpoint.safetensors (to --resume), \
         best.safetensors / last.safetensors (+ .json) model checkpoints for `hard eval` and \
-        `hard segment`.
+        `hard segment`, and a TensorBoard events file events.out.tfevents.* (the same \
+        numbers, per-class IoU and validation overlays; `tensorboard --logdir` on the folder; \
+        --no-tensorboard or `tensorboard: false` leaves it out).
 
         Examples:
           hard train --model hard-xxs --iterations 2000 --output runs/xxs
@@ -67,6 +69,9 @@ struct TrainCommand: ParsableCommand {
 
     @Flag(help: "Continue the run in --output from its last checkpoint (same LR step, same data order).")
     var resume = false
+
+    @Flag(name: .customLong("no-tensorboard"), help: "Write no TensorBoard events file (config key tensorboard: false).")
+    var noTensorboard = false
 
     /// Flags are checked here, naming the flag; the configuration file's keys by `TrainConfig.validate`.
     func validate() throws {
@@ -128,6 +133,7 @@ struct TrainCommand: ParsableCommand {
             if let ohemThreshold { c.ohemThreshold = ohemThreshold }
             if let ohemMinKept { c.ohemMinKept = ohemMinKept }
             if let classWeights { c.classWeights = try Self.parseClassWeights(classWeights) }
+            if noTensorboard { c.tensorboard = false }
             try c.validate()
             let side = max(c.cropHeight, c.cropWidth)
             let trainSet = try DatasetFactory.make(c.dataset, split: c.dataset.trainSplit, classificationSide: side)
