@@ -126,7 +126,8 @@ public enum RunReport {
         }
         var html = "<h2>Learning curves</h2>\n"
         html += SVGChart.lines([("total", "#1f77b4", points(train, \.loss)), ("main head", "#2ca02c", points(train, \.lossMain)),
-                                ("auxiliary heads", "#ff7f0e", points(train, \.lossAux))].filter { !$0.points.isEmpty },
+                                ("auxiliary heads", "#ff7f0e", points(train, \.lossAux))]
+                                   .filter { !$0.points.isEmpty && $0.points.contains { $0.1 != 0 } },   // no aux heads: all 0
                                title: "Training loss", xLabel: "iteration", yLabel: "loss")
         html += SVGChart.lines([("learning rate", "#9467bd", points(train, \.learningRate))], title: "Learning rate", xLabel: "iteration", yLabel: "LR")
         let valSeries = [("mIoU", "#d62728", points(val) { $0.valMIoU.map { 100 * $0 } }),
