@@ -72,4 +72,29 @@ public enum Evaluator {
                               plansBuilt: predictor.plansBuilt)
         return result
     }
+
+    /// The same metrics for any predictor (the host int8 executor of `hard eval --int8`):
+    /// `predict` maps an image to its class map at the image's size; `path` names it in the timing.
+    public static func evaluate(on dataset: SegmentationDataset, limit: Int? = nil, path: String,
+                                progress: (Int, Int) -> Void = { _, _ in },
+                                predict: (RGBImage) throws -> LabelMap) throws -> EvaluationResult {
+        if let limit, limit < 1 { throw ConfigError("the image limit must be at least 1, got \(limit)") }
+        var matrix = ConfusionMatrix(classes: dataset.classCount)
+        let n = min(dataset.count, limit ?? dataset.count)
+        var readNs: UInt64 = 0, predictNs: UInt64 = 0
+        for i in 0..<n {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            let (image, labels) = try dataset.sample(i)
+            let t1 = DispatchTime.now().uptimeNanoseconds
+            let predicted = try predict(image)
+            predictNs += DispatchTime.now().uptimeNanoseconds - t1
+            readNs += t1 - t0
+            matrix.add(predictions: predicted.values, labels: labels.values)
+            progress(i + 1, n)
+        }
+        var result = EvaluationResult(matrix: matrix, classNames: dataset.classNames, images: n, dataset: dataset.name)
+        result.timing = .init(path: path, readMsPerImage: Double(readNs) / 1e6 / Double(n),
+                              predictMsPerImage: Double(predictNs) / 1e6 / Double(n), planBuildMs: 0, plansBuilt: 0)
+        return result
+    }
 }

@@ -89,6 +89,16 @@ public enum Segmenter {
                            opacity: Double = 0.5, inputSize: (height: Int, width: Int)? = nil,
                            augmentation: TestTimeAugmentation = .init(),
                            progress: (String) -> Void = { _ in }) throws -> [String] {
+        let predictor = Predictor(model)
+        return try run(inputs: inputs, outputDir: outputDir, palette: palette, opacity: opacity, progress: progress) {
+            try predictor.predict($0, inputSize: inputSize, augmentation: augmentation)
+        }
+    }
+
+    /// The same with any predictor (`hard segment --int8`): `predict` gives an image's class map.
+    @discardableResult
+    public static func run(inputs: [String], outputDir: String, palette: [RGBColor], opacity: Double = 0.5,
+                           progress: (String) -> Void = { _ in }, predict: (RGBImage) throws -> LabelMap) throws -> [String] {
         let stems = outputStems(inputs)
         let outputs = stems.map { stem in
             (labels: (outputDir as NSString).appendingPathComponent(stem + "_labels.png"),
@@ -97,11 +107,10 @@ public enum Segmenter {
         try Folder.create(outputDir)
         try OutputGuard.check(outputs: outputs.flatMap { [$0.labels, $0.overlay] },
                               against: inputs.map { OutputGuard.Input($0, "an input image") })
-        let predictor = Predictor(model)
         var written: [String] = []
         for (path, out) in zip(inputs, outputs) {
             let image = try ImageFile.readRGB(path)
-            let labels = try predictor.predict(image, inputSize: inputSize, augmentation: augmentation)
+            let labels = try predict(image)
             try ImageFile.writeLabelPNG(labels, palette: palette, to: out.labels)
             written.append(out.labels)
             try ImageFile.writePNG(overlay(image, labels, palette: palette, opacity: opacity), to: out.overlay)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HardData
+import HardDeploy
 import HardEngine
 import HardModels
 import HardTrain
@@ -26,6 +27,7 @@ struct EvalCommand: ParsableCommand {
 
     @OptionGroup var data: DatasetOptions
     @OptionGroup var augmentation: AugmentationOptions
+    @OptionGroup var int8Options: Int8Options
 
     @Option(parsing: .unconditional, help: "Evaluate only the first N images (N >= 1).") var limit: Int?
     @Option(name: .customLong("input-size"), help: "Resize images to HxW for the model (each side 16...16384).") var inputSize: String?
@@ -48,8 +50,25 @@ struct EvalCommand: ParsableCommand {
                 throw ConfigError("\(checkpoint) has \(model.classes) classes, \(ds.name) has \(ds.classCount)")
             }
             if !json { print(ds.summary) }
-            let result = try Evaluator.evaluate(model, on: ds, limit: limit, inputSize: try parseSize(inputSize, "--input-size"),
-                                                augmentation: try augmentation.augmentation())
+            let size = try parseSize(inputSize, "--input-size")
+            let result: EvaluationResult
+            if int8Options.int8 {
+                // Calibrated on the training split, never on the images it is scored on.
+                var calibration = data
+                calibration.split = "train"
+                let int8Size = try parseSize(int8Options.int8Size, "--int8-size") ?? size
+                    ?? { let i = try ds.sample(0).image; return (i.height, i.width) }()
+                let int8 = try int8Options.int8Blob.map { try Int8Predictor(blob: $0) }
+                    ?? Int8Predictor(network: model, height: int8Size.height, width: int8Size.width, calibration: try calibration.make(),
+                                     images: int8Options.calibrationImages)
+                guard int8.executor.model.tensors[int8.executor.logitsTensor].channels == ds.classCount else {
+                    throw ConfigError("the int8 model has \(int8.executor.model.tensors[int8.executor.logitsTensor].channels) classes, \(ds.name) has \(ds.classCount)")
+                }
+                if !json { print(int8.origin) }
+                result = try Evaluator.evaluate(on: ds, limit: limit, path: int8.origin) { int8.predict($0) }
+            } else {
+                result = try Evaluator.evaluate(model, on: ds, limit: limit, inputSize: size, augmentation: try augmentation.augmentation())
+            }
             print(json ? try result.json() : result.table())
             if let output {
                 try OutputGuard.check(outputs: ["metrics.json", "confusion.png"].map { (output as NSString).appendingPathComponent($0) },

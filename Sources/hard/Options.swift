@@ -125,3 +125,21 @@ struct AugmentationOptions: ParsableArguments {
         return a
     }
 }
+
+/// `--int8`: predict with the host int8 runtime (the firmware's code) instead of float,
+/// quantized here from the checkpoint or read from a `hard mcu run` blob.
+struct Int8Options: ParsableArguments {
+    @Flag(help: "Predict with the int8 model on the host runtime the firmware runs (quantized from the checkpoint, per-channel weights).") var int8 = false
+    @Option(name: .customLong("int8-blob"), help: "With --int8: an int8 blob (model.hrdq, from hard mcu run) instead of quantizing.") var int8Blob: String?
+    @Option(name: .customLong("int8-size"), help: "With --int8: the int8 model's input size HxW (default: --input-size, else the first image's size).") var int8Size: String?
+    @Option(name: .customLong("calibration-images"), parsing: .unconditional, help: "With --int8: images to calibrate the ranges on (default 32).") var calibrationImages = 32
+
+    func validate() throws {
+        try checked {
+            _ = try parseSize(int8Size, "--int8-size")
+            try OptionValues.count(calibrationImages, "--calibration-images", maximum: 100_000)
+            if !int8 && (int8Blob != nil || int8Size != nil) { throw OptionError("--int8-blob and --int8-size go with --int8") }
+            if int8Blob != nil && int8Size != nil { throw OptionError("--int8-size is the blob's own with --int8-blob; give one of them") }
+        }
+    }
+}

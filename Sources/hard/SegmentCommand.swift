@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HardData
+import HardDeploy
 import HardEngine
 import HardModels
 import HardTrain
@@ -28,6 +29,7 @@ struct SegmentCommand: ParsableCommand {
     @Option(help: "Palette: camvid, cityscapes, cocostuff (default: by the model's class count).") var palette: String?
     @Option(name: .customLong("input-size"), help: "Resize images to HxW for the model (each side 16...16384).") var inputSize: String?
     @OptionGroup var augmentation: AugmentationOptions
+    @OptionGroup var int8Options: Int8Options
     @Flag(name: .customLong("cityscapes-ids"), help: "The Cityscapes benchmark's format: for each *_leftImg8bit.png under the input (city folders searched), <city>_<seq>_<frame>_pred_labelIds.png in labelIds, no overlays; the official evaluator and the server take the folder as it is.") var cityscapesIds = false
 
     func validate() throws {
@@ -54,6 +56,21 @@ struct SegmentCommand: ParsableCommand {
             }
             let colors = try Palettes.colors(named: palette, classes: model.classes)
             let files = try Segmenter.inputs(input)
+            if int8Options.int8 {
+                // Calibrated on the inputs themselves (the first --calibration-images of them).
+                let size = try parseSize(int8Options.int8Size, "--int8-size") ?? parseSize(inputSize, "--input-size")
+                let int8 = try int8Options.int8Blob.map { try Int8Predictor(blob: $0) } ?? {
+                    let images = try files.prefix(int8Options.calibrationImages).map { try ImageFile.readRGB($0) }
+                    let s = size ?? (images[0].height, images[0].width)
+                    return try Int8Predictor(network: model, height: s.height, width: s.width, calibrationImages: images,
+                                             describing: "\(images.count) of the inputs")
+                }()
+                print(int8.origin)
+                let written = try Segmenter.run(inputs: files, outputDir: output, palette: colors, opacity: opacity,
+                                                progress: { print("segmented \($0)") }) { int8.predict($0) }
+                print("wrote \(written.count) files to \(output)")
+                return
+            }
             let written = try Segmenter.run(model: model, inputs: files, outputDir: output, palette: colors, opacity: opacity,
                                             inputSize: try parseSize(inputSize, "--input-size"),
                                             augmentation: try augmentation.augmentation()) { print("segmented \($0)") }
