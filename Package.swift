@@ -34,6 +34,15 @@ let package = Package(
         .systemLibrary(name: "CPNG", path: "Sources/CPNG", providers: [.apt(["libpng-dev"]), .brew(["libpng"])]),
         // libpng's classic API behind a setjmp in C: libpng reports errors by longjmp, which must never cross a Swift frame.
         .target(name: "CPNGShim", dependencies: ["CPNG"], linkerSettings: [.linkedLibrary("png16")]),
+        // C wall: video. FFmpeg's libraries as a system library, and every av_* call of the project in
+        // CVideoShim (decode to RGB24, encode RGB24 to MP4, V4L2 cameras), so FFmpeg's changing structs
+        // never reach Swift; HardData's Video/ folder is its one Swift caller.
+        .systemLibrary(name: "CFFmpeg", path: "Sources/CFFmpeg",
+                       providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswscale-dev", "libavutil-dev", "libavdevice-dev"]),
+                                   .brew(["ffmpeg"])]),
+        .target(name: "CVideoShim", dependencies: ["CFFmpeg"],
+                linkerSettings: [.linkedLibrary("avformat"), .linkedLibrary("avcodec"), .linkedLibrary("avdevice"),
+                                 .linkedLibrary("swscale"), .linkedLibrary("avutil")]),
         .systemLibrary(name: "CTurboJPEG", path: "Sources/CTurboJPEG", providers: [.apt(["libturbojpeg0-dev"]), .brew(["jpeg-turbo"])]),
         // zlib's inflate, for compressed MATLAB .mat elements (COCO-Stuff's annotations).
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
@@ -47,8 +56,8 @@ let package = Package(
         .target(name: "HardNN", dependencies: ["HardEngine"]),
         // HARD's blocks, the five variants, complexity, checkpoints.
         .target(name: "HardModels", dependencies: ["HardEngine", "HardNN"]),
-        // Image codecs, datasets, transforms, the prefetching loader, SynthStreets.
-        .target(name: "HardData", dependencies: ["HardEngine", "CPNGShim", "CTurboJPEG", "CZlib"]),
+        // Image and video codecs, datasets, transforms, the prefetching loader, SynthStreets.
+        .target(name: "HardData", dependencies: ["HardEngine", "CPNGShim", "CTurboJPEG", "CZlib", "CVideoShim"]),
         // Training loop, losses, metrics, evaluation, segmentation, run logs (JSON lines and
         // TensorBoard events: the protobuf code is generated once and committed, Tools/tensorboard).
         .target(name: "HardTrain", dependencies: ["HardEngine", "HardNN", "HardModels", "HardData",

@@ -68,6 +68,42 @@ public enum AtomicFile {
         if dir >= 0 { _ = fsync(dir); close(dir) }
     }
 
+    // MARK: Streamed writes
+
+    /// For a writer that streams into a file it opens itself (a video encoder): a temporary
+    /// path beside `path`, named as this writer names its own, so a killed run's file is
+    /// removed like the others. Write there, then `commit(temporary:to:)`, or `unlink` it.
+    public static func temporaryPath(for path: String) throws -> String {
+        let (folder, base) = split(path)
+        if base.isEmpty || base == "." || base == ".." {
+            throw FileError(file: path, problem: "not a file name (ends with / or is . or ..)")
+        }
+        var info = stat()
+        if stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR {
+            throw FileError(file: path, problem: "is a folder, not a file; give a file name")
+        }
+        removeStaleTemporariesOnce(in: folder)
+        return folder + "/" + temporaryName(for: base)
+    }
+
+    /// Flushes a complete temporary file to disk and renames it over `path`; on failure the
+    /// temporary is removed and the error names `path`.
+    public static func commit(temporary: String, to path: String) throws {
+        let fd = open(temporary, O_RDONLY | O_CLOEXEC)
+        var failure: Int32 = fd < 0 ? errno : 0
+        if fd >= 0 {
+            if fsync(fd) != 0 { failure = errno }
+            close(fd)
+        }
+        if failure == 0 && rename(temporary, path) != 0 { failure = errno }
+        if failure != 0 {
+            unlink(temporary)
+            throw FileError(file: path, problem: "cannot write: \(FileError.reason(failure, reading: false))")
+        }
+        let dir = open(split(path).folder, O_RDONLY | O_CLOEXEC)
+        if dir >= 0 { _ = fsync(dir); close(dir) }
+    }
+
     // MARK: Temporary names
 
     /// `.NAME.tmp-PID-RANDOM` for the file NAME.
