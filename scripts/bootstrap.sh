@@ -32,7 +32,7 @@ done
 
 if [[ "$(uname -s)" == "Darwin" ]]; then
     missing=()
-    for f in onednn libpng jpeg-turbo; do brew list --formula "$f" >/dev/null 2>&1 || missing+=("$f"); done
+    for f in onednn libpng jpeg-turbo ffmpeg; do brew list --formula "$f" >/dev/null 2>&1 || missing+=("$f"); done
     if ((${#missing[@]})); then
         echo "bootstrap: please install with Homebrew: brew install ${missing[*]}" >&2
         exit 1
