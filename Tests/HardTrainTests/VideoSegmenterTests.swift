@@ -139,6 +139,22 @@ final class VideoSegmenterTests: XCTestCase {
         let bytes = try Data(contentsOf: URL(fileURLWithPath: clip))
         let cut = path("cut.mp4")
         try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: cut))
+        // Bytes changed in the middle, the index intact: the decoder conceals or skips what it
+        // cannot decode; the run either succeeds with a complete video or is an error naming
+        // the file, never a crash.
+        var scrambled = [UInt8](bytes)
+        var seeded = SeededGenerator(seed: 5)
+        for i in stride(from: scrambled.count / 3, to: 2 * scrambled.count / 3, by: 7) { scrambled[i] = UInt8.random(in: 0...255, using: &seeded) }
+        let middle = path("middle.mp4"), middleOut = path("middle_out.mp4")
+        try Data(scrambled).write(to: URL(fileURLWithPath: middle))
+        do {
+            let report = try VideoSegmenter.run(model: model(), input: middle, output: middleOut, palette: SynthStreets.palette)
+            XCTAssertEqual(try decodeAll(middleOut).1.count, report.frames)
+            try FileManager.default.removeItem(atPath: middleOut)
+        } catch {
+            XCTAssertTrue("\(error)".hasPrefix(middle + ": "), "the error names the file: \(error)")
+        }
+        try FileManager.default.removeItem(atPath: middle)
         try FileManager.default.removeItem(atPath: clip)
         for input in [broken, cut, path("missing.mp4")] {
             XCTAssertThrowsError(try VideoSegmenter.run(model: model(), input: input, output: path("out.mp4"), palette: SynthStreets.palette)) { error in
