@@ -201,8 +201,9 @@ public struct EvaluationResult: Codable, Sendable {
         lines.append(String(format: "fwIoU               %6.2f", 100 * frequencyWeightedIoU))
         lines.append(String(format: "pixel accuracy      %6.2f", 100 * pixelAccuracy))
         if let t = timing {
-            lines.append(String(format: "per image: %.1f ms reading, %.1f ms predicting (%@; %d plan(s) built in %.0f ms)",
-                                t.readMsPerImage, t.predictMsPerImage, t.path, t.plansBuilt, t.planBuildMs))
+            let plans = t.plansBuilt == 0 ? "" : String(format: "; %d plan(s) built in %.0f ms", t.plansBuilt, t.planBuildMs)
+            lines.append(String(format: "per image: %.1f ms reading, %.1f ms predicting (%@%@)",
+                                t.readMsPerImage, t.predictMsPerImage, t.path, plans))
         }
         return lines.joined(separator: "\n")
     }
