@@ -20,7 +20,7 @@ cd "$(dirname "$0")/.."
 
 SWIFT=${SWIFT:-swift}
 SECONDS_EACH=${FUZZ_SECONDS:-120}
-TARGETS=${FUZZ_TARGETS:-"png jpeg safetensors config blob mat"}
+TARGETS=${FUZZ_TARGETS:-"png jpeg safetensors config blob mat video"}
 SCRATCH=${FUZZ_SCRATCH:-.build-fuzz}
 OUT=${FUZZ_OUT:-runs/fuzz}
 RSS_MB=${FUZZ_RSS_MB:-2048}

@@ -13,6 +13,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case config
     case blob
     case mat
+    case video
 
     /// The reader a target exercises, in words (for reports).
     public var reader: String {
@@ -23,6 +24,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .config: "TrainConfig.parse (YAML and JSON)"
         case .blob: "MicroModel(blob:) validator, then the int8 interpreter"
         case .mat: "MatFile.readLabelMatrix (COCO-Stuff's .mat annotations, zlib inside)"
+        case .video: "VideoReader (FFmpeg's demuxers and decoders behind CVideoShim), up to 4 frames"
         }
     }
 
@@ -36,6 +38,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .config: fuzzConfig(bytes)
         case .blob: fuzzBlob(bytes)
         case .mat: fuzzMat(bytes)
+        case .video: fuzzVideo(bytes)
         }
     }
 

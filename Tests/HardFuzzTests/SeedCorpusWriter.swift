@@ -26,7 +26,8 @@ final class SeedCorpusWriter: XCTestCase {
             .config: try configSeeds(), .blob: try blobSeeds(),
         ]
         let fm = FileManager.default
-        // The .mat seeds come from Tests/HardDataTests/MatFileTests.swift (its MAT writer).
+        // The .mat seeds come from Tests/HardDataTests/MatFileTests.swift (its MAT writer), the
+        // video seeds from Fuzz/make-video-seeds.sh (the ffmpeg CLI).
         for (target, files) in seeds {
             let folder = FuzzFolder.corpus.appendingPathComponent(target.rawValue)
             try? fm.removeItem(at: folder)
@@ -63,6 +64,8 @@ final class SeedCorpusWriter: XCTestCase {
             return true
         case .mat:
             return (try? MatFile.readLabelMatrix(bytes, variable: "S", file: "seed")) != nil
+        case .video:
+            return true   // seeds written by Fuzz/make-video-seeds.sh with the ffmpeg CLI
         }
     }
 

@@ -57,6 +57,10 @@ public final class VideoReader {
     public private(set) var framesRead = 0
     private var handle: OpaquePointer?
 
+    /// The largest frames read: 16384 a side, 8192 x 8192 in all (200 MB of RGB).
+    public static let maxSide: Int32 = 16384
+    public static let maxPixels = 8192 * 8192
+
     /// Whether `path` names a camera rather than a file: `/dev/video<N>`.
     public static func isCamera(_ path: String) -> Bool {
         path.hasPrefix("/dev/video")
@@ -76,6 +80,13 @@ public final class VideoReader {
             throw VideoError(file: path, problem: String(cString: message))
         }
         handle = h
+        // A header may claim any size; frames are allocated from it before a byte is decoded.
+        guard info.width >= 1, info.height >= 1, info.width <= Self.maxSide, info.height <= Self.maxSide,
+              Int(info.width) * Int(info.height) <= Self.maxPixels else {
+            hard_video_reader_close(h)
+            handle = nil
+            throw VideoError(file: path, problem: "frames of \(info.width)x\(info.height): outside 1...\(Self.maxSide) a side and \(Self.maxPixels) pixels")
+        }
         width = Int(info.width)
         height = Int(info.height)
         frameRate = FrameRate(Int(info.rate_num), Int(info.rate_den))
