@@ -69,16 +69,8 @@ public final class RunLog {
         encoder.outputFormatting = [.sortedKeys]
         var bytes = [UInt8](try encoder.encode(entry))
         bytes.append(0x0a)
-        var written = 0
-        while written < bytes.count {
-            let n = bytes.withUnsafeBytes { posixWrite(fd, $0.baseAddress! + written, $0.count - written) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                let code = errno
-                throw FileError(file: path, problem: "cannot append to the log: \(FileError.reason(code, reading: false))")
-            }
-            written += n
-        }
+        let code = bytes.withUnsafeBytes { posixWriteAll(fd, $0) }
+        if code != 0 { throw FileError(file: path, problem: "cannot append to the log: \(FileError.reason(code, reading: false))") }
     }
 
     /// Every complete line of a log; a torn last line (killed mid-write) is skipped.

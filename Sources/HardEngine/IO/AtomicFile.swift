@@ -44,17 +44,7 @@ public enum AtomicFile {
             let code = errno
             throw FileError(file: path, problem: "cannot create a file in \(folder): \(FileError.reason(code, reading: false))")
         }
-        var written = 0
-        var failure: Int32 = 0
-        while written < buffer.count {
-            let n = posixWrite(fd, buffer.baseAddress! + written, buffer.count - written)
-            if n < 0 {
-                if errno == EINTR { continue }
-                failure = errno
-                break
-            }
-            written += n
-        }
+        var failure = posixWriteAll(fd, buffer)
         if failure == 0 && fsync(fd) != 0 { failure = errno }
         if close(fd) != 0 && failure == 0 { failure = errno }
         if failure == 0 && rename(temporary, path) != 0 { failure = errno }

@@ -25,3 +25,18 @@ package func posixWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -
     return Darwin.write(fd, buffer, count)
     #endif
 }
+
+/// Writes all of `buffer` to `fd`, again after short writes and EINTR; 0, or the errno of the
+/// failure (disk full, a closed pipe) for the caller to name its file with.
+package func posixWriteAll(_ fd: Int32, _ buffer: UnsafeRawBufferPointer) -> Int32 {
+    var written = 0
+    while written < buffer.count {
+        let n = posixWrite(fd, buffer.baseAddress! + written, buffer.count - written)
+        if n < 0 {
+            if errno == EINTR { continue }
+            return errno
+        }
+        written += n
+    }
+    return 0
+}

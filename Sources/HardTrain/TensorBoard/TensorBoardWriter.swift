@@ -145,16 +145,10 @@ public final class TensorBoardWriter {
         do { record = TFRecord.frame(try event.serializedBytes()) } catch {
             throw FileError(file: path, problem: "cannot encode a TensorBoard event: \(error)")
         }
-        var written = 0
-        while written < record.count {
-            let n = record.withUnsafeBytes { posixWrite(fd, $0.baseAddress! + written, $0.count - written) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                let code = errno
-                _ = ftruncate(fd, size)
-                throw FileError(file: path, problem: "cannot append to the TensorBoard events file: \(FileError.reason(code, reading: false))")
-            }
-            written += n
+        let code = record.withUnsafeBytes { posixWriteAll(fd, $0) }
+        if code != 0 {
+            _ = ftruncate(fd, size)   // no torn record left for TensorBoard to stop at
+            throw FileError(file: path, problem: "cannot append to the TensorBoard events file: \(FileError.reason(code, reading: false))")
         }
         size += off_t(record.count)
     }
