@@ -27,7 +27,7 @@ struct DemoCommand: ParsableCommand {
             let o = try DemoRun.run(s)
             print(String(format: "\nHARD-XXS validation mIoU %.2f (pixel accuracy %.2f); colour-only baseline mIoU %.2f",
                          100 * o.result.miou, 100 * o.result.pixelAccuracy, 100 * o.baseline.miou))
-            print("report:   \(o.reportPath)")
+            print("report:   \(output)/report.html (one page: open it in a browser); \(o.reportPath)")
             print("overlays: \(output)/overlays/")
             print("curves:   \(output)/loss.svg, \(output)/miou.svg")
             print(String(format: "took %.0f s", o.seconds))
