@@ -40,9 +40,8 @@ public final class Predictor {
     /// (then the logits are resized back to the image's size, as mmseg does). Throws
     /// `MemoryError` before any work when the size cannot fit in memory.
     public func predict(_ image: RGBImage, inputSize: (height: Int, width: Int)? = nil) throws -> LabelMap {
-        let size = inputSize ?? (image.height, image.width)
-        // Before any work of that size (the resize below included).
-        try MemoryEstimate.check(.inference, variant: model.variant, classes: model.classes, height: size.height, width: size.width)
+        // Before any work of that size: the resize allocates first (`logits` checks the rest).
+        if let size = inputSize { try checkMemory(size.height, size.width) }
         let input = inputSize.map { Resampling.resize(image, width: $0.width, height: $0.height) } ?? image
         let logits = try self.logits(input)
         if input.width != image.width || input.height != image.height {
@@ -54,7 +53,6 @@ public final class Predictor {
     /// Logits (1, classes, H, W) of `image` at its own size; on the fast plan the tensor is the
     /// plan's output, overwritten by the next call of that size (copy it to keep it).
     func logits(_ image: RGBImage) throws -> Tensor {
-        try MemoryEstimate.check(.inference, variant: model.variant, classes: model.classes, height: image.height, width: image.width)
         switch path {
         case .fastPlan:
             let entry = try plan(height: image.height, width: image.width)
@@ -62,6 +60,7 @@ public final class Predictor {
             try entry.plan.run(entry.input, into: entry.output)
             return entry.output
         case .opByOp:
+            try checkMemory(image.height, image.width)
             let wasTraining = model.isTraining
             model.eval()
             defer { if wasTraining { model.train() } }
@@ -69,11 +68,17 @@ public final class Predictor {
         }
     }
 
+    /// `MemoryError` when a pass at height x width cannot fit in memory.
+    private func checkMemory(_ height: Int, _ width: Int) throws {
+        try MemoryEstimate.check(.inference, variant: model.variant, classes: model.classes, height: height, width: width)
+    }
+
     private func plan(height: Int, width: Int) throws -> (plan: BlockedInference, input: Tensor, output: Tensor) {
         if let i = plans.firstIndex(where: { $0.height == height && $0.width == width }) {
             let e = plans[i]
             return (e.plan, e.input, e.output)
         }
+        try checkMemory(height, width)   // only before building: a cached plan has its memory
         let t0 = DispatchTime.now().uptimeNanoseconds
         let plan = try BlockedInference(graph: Graph.trace(model, height: height, width: width))
         planBuildMs += Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6

@@ -7,14 +7,17 @@ import HardModels
 /// `hard eval`, `hard segment`, validation and the demo predict on the fast plan; its class
 /// maps and mIoU are the op-by-op path's up to float rounding, and one plan serves every image
 /// of a size.
+/// A seeded 11-class HARD-XXS with non-trivial batch-norm statistics (so that the fold in the
+/// plan's graph matters), in training mode; the predictor tests' model.
+func seededXXS() -> HARDNetwork {
+    let m = Zoo.make(.xxs, classes: SynthStreets.classNames.count, seed: 4)
+    var rng = SeededGenerator(seed: 8)
+    for _ in 0..<2 { _ = withNoGrad { m.outputs(Tensor.normal([2, 3, 48, 64], generator: &rng)) } }
+    return m
+}
+
 final class PredictorTests: XCTestCase {
-    func model() -> HARDNetwork {
-        let m = Zoo.make(.xxs, classes: SynthStreets.classNames.count, seed: 4)
-        // Non-trivial batch-norm statistics, so that the fold in the plan's graph matters.
-        var rng = SeededGenerator(seed: 8)
-        for _ in 0..<2 { _ = withNoGrad { m.outputs(Tensor.normal([2, 3, 48, 64], generator: &rng)) } }
-        return m
-    }
+    func model() -> HARDNetwork { seededXXS() }
 
     func testFastPlanEvaluationEqualsTheOpByOpPath() throws {
         try XCTSkipUnless(OneDNN.isAvailable, "oneDNN is not available")

@@ -10,19 +10,9 @@ import HardEngine
 // Video through FFmpeg's libraries. This folder is the one Swift caller of the C wall
 // (Sources/CVideoShim, which holds every av_* call): frames come and go as RGBImage.
 
-/// A video that could not be opened, decoded or written: names the file the user gave (never
-/// a temporary name) and says in words why.
-public struct VideoError: Error, CustomStringConvertible, Equatable {
-    public let file: String
-    public let problem: String
-
-    public init(file: String, problem: String) {
-        self.file = file
-        self.problem = problem
-    }
-
-    public var description: String { "\(file): \(problem)" }
-}
+/// A video that could not be opened, decoded or written: the project's `FileError`, naming the
+/// file the user gave (never a temporary name) and saying in words why.
+public typealias VideoError = FileError
 
 /// Frames per second as the container keeps it, a fraction (30000/1001 for NTSC's 29.97).
 public struct FrameRate: Equatable, Sendable, CustomStringConvertible {

@@ -29,16 +29,8 @@ public enum AtomicFile {
     }
 
     public static func write(buffer: UnsafeRawBufferPointer, to path: String) throws {
-        let (folder, base) = split(path)
-        if base.isEmpty || base == "." || base == ".." {
-            throw FileError(file: path, problem: "not a file name (ends with / or is . or ..)")
-        }
-        var info = stat()
-        if stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR {
-            throw FileError(file: path, problem: "is a folder, not a file; give a file name")
-        }
-        removeStaleTemporariesOnce(in: folder)
-        let temporary = folder + "/" + temporaryName(for: base)
+        let temporary = try temporaryPath(for: path)
+        let folder = split(path).0
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         if fd < 0 {
             let code = errno
