@@ -100,9 +100,9 @@ public struct MicroInterpreter {
         case .maxPool(let r):
             poolInt8(x, xs, y, ys, geometry: r.geometry, zeroPoint: zpIn, maximum: true)
         case .globalAveragePool:
-            globalPoolInt8(x, xs, y, zeroPoint: zpIn, maximum: false)
+            globalPoolInt8(x, xs, y, maximum: false)
         case .globalMaxPool:
-            globalPoolInt8(x, xs, y, zeroPoint: zpIn, maximum: true)
+            globalPoolInt8(x, xs, y, maximum: true)
         case .resizeBilinear:
             if model.fusedUpsampleArgMax && op == model.opWords.count - 2 {
                 resizeBilinearArgMax(x, xs, output, ys, scratch: scratch.assumingMemoryBound(to: Int32.self))

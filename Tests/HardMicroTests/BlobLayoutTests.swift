@@ -65,10 +65,11 @@ final class BlobLayoutTests: XCTestCase {
     /// Fingerprints recorded from the writer before the op records were structs (commit
     /// 84f8ea0, positional words). The every-op blob pins the layout; the fixture's also
     /// depends on the quantizer, so a deliberate change of the quantizer's numbers may re-record
-    /// that one, never the every-op one.
+    /// that one, never the every-op one. Re-recorded 2026-12-03: scales became float32 values
+    /// (what a .tflite stores; the TFLite export needs the multipliers from them).
     func testBlobBytesAreUnchanged() {
         XCTAssertEqual(fingerprint(Self.everyOpModel().blob()), "2048 bytes, fnv1a 0b47a775")
-        XCTAssertEqual(fingerprint(BlobTests.fixture.blob), "145804 bytes, fnv1a 2be8e47a")
+        XCTAssertEqual(fingerprint(BlobTests.fixture.blob), "145804 bytes, fnv1a 792abb8c")
     }
 
     /// The records the writer encodes are the ones the validator decodes, field for field.

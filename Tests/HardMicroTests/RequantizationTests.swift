@@ -65,11 +65,11 @@ final class RequantizationTests: XCTestCase {
     func testActivationParametersAndBounds() {
         let q = ActivationQuantization(range: 0, 6)      // ReLU6 output
         XCTAssertEqual(q.zeroPoint, -128)
-        XCTAssertEqual(q.scale, 6.0 / 255, accuracy: 1e-12)
+        XCTAssertEqual(q.scale, Double(Float(6.0 / 255)))   // a float32 value, as TFLite stores it
         XCTAssertEqual(q.activationBounds(.relu6).0, -128)
         XCTAssertEqual(q.activationBounds(.relu6).1, 127)
         let wide = ActivationQuantization(range: -2, 10.75)  // scale 12.75 / 255 = 0.05, zero point -128 + 40
-        XCTAssertEqual(wide.scale, 0.05, accuracy: 1e-12)
+        XCTAssertEqual(wide.scale, Double(Float(0.05)))
         XCTAssertEqual(wide.zeroPoint, -88)
         XCTAssertEqual(wide.activationBounds(.relu).0, -88)
         XCTAssertEqual(wide.activationBounds(.relu6).1, -88 + 120)   // 6 / 0.05

@@ -11,9 +11,12 @@ public struct Int8Model {
 
     public enum Op {
         case inputLookup(input: Int, output: Int, table: [Int8])
-        /// weights [Cout][kh][kw][Cin] (dense) or [kh][kw][C] (depthwise)
+        /// weights [Cout][row] with row = [kh][kw][Cin] padded to 4 bytes (dense) or [kh][kw][C]
+        /// (depthwise); `weightScales` (per output channel) are what the multipliers came from
+        /// (the TFLite export writes them; the blob does not need them).
         case conv(input: Int, output: Int, geometry: ConvGeometry, depthwise: Bool, bounds: (Int32, Int32),
-                  weights: [Int8], bias: [Int32], foldedBias: [Int32], multipliers: [QuantizedMultiplier])
+                  weights: [Int8], bias: [Int32], foldedBias: [Int32], multipliers: [QuantizedMultiplier],
+                  weightScales: [Double] = [])
         case add(Int, Int, output: Int, leftShift: Int32, input1: QuantizedMultiplier, input2: QuantizedMultiplier,
                  outputMultiplier: QuantizedMultiplier, bounds: (Int32, Int32))
         case concat([Int], output: Int)
@@ -93,7 +96,7 @@ extension Int8Model.Op {
         switch self {
         case .inputLookup(let i, let out, let table):
             return .inputLookup(InputLookupRecord(input: i, output: out, table: data.append(table)))
-        case .conv(let i, let out, let g, let depthwise, let bounds, let weights, let bias, let folded, let m):
+        case .conv(let i, let out, let g, let depthwise, let bounds, let weights, let bias, let folded, let m, _):
             let w = data.append(weights), b = data.append(bias)
             let f = depthwise ? 0 : data.append(folded)
             let mantissas = data.append(m.map(\.mantissa)), shifts = data.append(m.map(\.shift))

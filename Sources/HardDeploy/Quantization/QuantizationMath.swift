@@ -7,10 +7,12 @@ public struct ActivationQuantization: Equatable, Sendable {
     public var zeroPoint: Int32
 
     /// The int8 parameters covering [lo, hi] (widened to contain 0, so that 0.0 is exact:
-    /// padding and ReLU bounds need it).
+    /// padding and ReLU bounds need it). The scale is a float32 value, as a .tflite file
+    /// stores it: TFLite derives the requantization multipliers from the file's float32
+    /// scales, so ours must come from the same numbers for the export to be bit-exact.
     public init(range lo: Float, _ hi: Float) {
         let l = Double(min(lo, 0)), h = Double(max(hi, 0))
-        let s = max(h - l, 1e-8) / 255
+        let s = Double(Float(max(h - l, 1e-8) / 255))
         scale = s
         zeroPoint = Int32(max(-128, min(127, (-128 - l / s).rounded())))
     }
@@ -29,12 +31,15 @@ public struct ActivationQuantization: Equatable, Sendable {
     public func dequantize(_ q: Int8) -> Float { Float(scale * Double(Int32(q) - zeroPoint)) }
 
     /// The clamp bounds of a fused activation (TFLite: ReLU = [max(-128, zp), 127],
-    /// ReLU6 = [max(-128, zp), min(127, zp + round(6 / scale))]).
+    /// ReLU6 = [max(-128, zp), min(127, zp + round(6 / scale))], the division in float32 as
+    /// TFLite's CalculateActivationRangeQuantized does it).
     public func activationBounds(_ kind: ActivationBound) -> (Int32, Int32) {
         switch kind {
         case .none: return (-128, 127)
         case .relu: return (max(-128, zeroPoint), 127)
-        case .relu6: return (max(-128, zeroPoint), min(127, zeroPoint + Int32((6 / scale).rounded())))
+        case .relu6:
+            let steps = (Float(6) / Float(scale)).rounded()
+            return (max(-128, zeroPoint), steps >= 255 ? 127 : min(127, zeroPoint + Int32(steps)))
         }
     }
 }
@@ -59,7 +64,8 @@ public func quantizeMultiplier(_ m: Double) throws -> QuantizedMultiplier {
     return QuantizedMultiplier(mantissa: Int32(q), shift: Int32(shift))
 }
 
-/// Per-output-channel symmetric int8 weights: scale_c = max|w_c| / 127, q in [-127, 127].
+/// Per-output-channel symmetric int8 weights: scale_c = max|w_c| / 127 (a float32 value, as
+/// the .tflite file stores it), q in [-127, 127].
 public struct ChannelQuantizedWeights {
     public var values: [Int8]
     public var scales: [Double]
@@ -71,7 +77,7 @@ public struct ChannelQuantizedWeights {
         for c in 0..<channels {
             var m: Float = 0
             for k in 0..<perChannel { m = max(m, abs(weights[c * perChannel + k])) }
-            let s = m > 0 ? Double(m) / 127 : 1
+            let s = m > 0 ? Double(Float(Double(m) / 127)) : 1
             scales.append(s)
             for k in 0..<perChannel {
                 values[c * perChannel + k] = Int8(max(-127, min(127, (Double(weights[c * perChannel + k]) / s).rounded())))

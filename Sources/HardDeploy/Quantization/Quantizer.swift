@@ -126,7 +126,7 @@ public struct Quantizer {
                                             padW: g.padW, dilationH: g.dilationH, dilationW: g.dilationW)
                 m.ops.append(.conv(input: i + 1, output: out, geometry: geometry, depthwise: depthwise,
                                    bounds: qo.activationBounds(bound), weights: weights, bias: bias, foldedBias: folded,
-                                   multipliers: multipliers))
+                                   multipliers: multipliers, weightScales: q.scales))
             case .add:
                 let a = node.inputs[0], b = node.inputs[1]
                 // TFLite: inputs << 20, rescaled to twice the larger input scale, summed, rescaled.

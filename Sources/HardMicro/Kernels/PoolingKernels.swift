@@ -3,8 +3,10 @@
 
 /// Average or max pooling with a window. Average pooling divides by the whole window, padding
 /// counted as 0.0 (the zero point): PyTorch's and ONNX's count_include_pad = 1, which is what
-/// the float model computes. (TFLite divides by the in-bounds taps only.) Rounding: half away
-/// from zero.
+/// the float model computes. (TFLite divides by the in-bounds taps only; the TFLite export
+/// writes an explicit PAD with the zero point, then a VALID pool, which is this.) The sum is
+/// of the raw int8 values and rounded half away from zero, as TFLite's kernel rounds it (the
+/// rounding of sum(q - zp) / n + zp would differ at ties).
 public func poolInt8(_ x: UnsafePointer<Int8>, _ xs: Shape3, _ y: UnsafeMutablePointer<Int8>, _ ys: Shape3,
                      geometry g: ConvGeometry, zeroPoint zp: Int32, maximum: Bool) {
     let channels = xs.channels
@@ -13,7 +15,8 @@ public func poolInt8(_ x: UnsafePointer<Int8>, _ xs: Shape3, _ y: UnsafeMutableP
     for oy in 0..<ys.height {
         for ox in 0..<ys.width {
             for c in 0..<channels {
-                var sum: Int32 = 0
+                // Padding taps add the zero point (real 0.0).
+                var sum: Int32 = window &* zp
                 var best: Int32 = -128
                 for ky in 0..<g.kernelH {
                     let iy = oy * g.strideH - g.padH + ky
@@ -29,7 +32,7 @@ public func poolInt8(_ x: UnsafePointer<Int8>, _ xs: Shape3, _ y: UnsafeMutableP
                     // Max pooling ignores padding (ONNX pads MaxPool with -inf).
                     out[c] = Int8(truncatingIfNeeded: best)
                 } else {
-                    out[c] = clampToInt8(roundedDivide(sum, window) &+ zp, -128, 127)
+                    out[c] = clampToInt8(roundedDivide(sum, window), -128, 127)
                 }
             }
             out += channels
@@ -37,18 +40,18 @@ public func poolInt8(_ x: UnsafePointer<Int8>, _ xs: Shape3, _ y: UnsafeMutableP
     }
 }
 
-/// Global average or max over H x W, per channel.
-public func globalPoolInt8(_ x: UnsafePointer<Int8>, _ xs: Shape3, _ y: UnsafeMutablePointer<Int8>,
-                           zeroPoint zp: Int32, maximum: Bool) {
+/// Global average or max over H x W, per channel. The average rounds the raw sum as TFLite's
+/// average pooling over the whole map does.
+public func globalPoolInt8(_ x: UnsafePointer<Int8>, _ xs: Shape3, _ y: UnsafeMutablePointer<Int8>, maximum: Bool) {
     let pixels = xs.height * xs.width, channels = xs.channels
     for c in 0..<channels {
         var sum: Int32 = 0, best: Int32 = -128
         for p in 0..<pixels {
             let v = Int32(x[p * channels + c])
-            sum = sum &+ (v &- zp)
+            sum = sum &+ v
             if v > best { best = v }
         }
-        y[c] = maximum ? Int8(truncatingIfNeeded: best) : clampToInt8(roundedDivide(sum, Int32(pixels)) &+ zp, -128, 127)
+        y[c] = maximum ? Int8(truncatingIfNeeded: best) : clampToInt8(roundedDivide(sum, Int32(pixels)), -128, 127)
     }
 }
 
