@@ -60,7 +60,7 @@ def main():
         print(f"eval-{v}: logits max |.| {tensors[0][1].__abs__().max():.4f}")
     for v in train_step.VARIANTS:
         tensors = train_step.train_step(v)
-        _, n = train_step.noise_over_threads(v, tensors)
+        _, n = train_step.step_noise(v, tensors)
         tensors.append(("noise", n))
         meta = {"generator": generator, "variant": v, "classes": parity.CLASSES, "height": parity.HEIGHT,
                 "width": parity.WIDTH, "batch": train_step.BATCH, "lr": train_step.LR,

@@ -23,16 +23,24 @@ def loss_of(outputs, labels):
     return main + AUX_WEIGHT * aux, main, aux
 
 
-def train_step(variant: str, dtype=torch.float32):
+def train_step(variant: str, dtype=torch.float32, perturbation: float = 0.0, seed: int = 0):
     """Returns [(name, array)]: loss [total, main, aux], grad.<key> / gradnorm.<key> of each
     parameter, after.<key> of each parameter and buffer (the first SLICE values). With
-    dtype=torch.float64 the same step in double precision (the parity values are exact in both)."""
+    dtype=torch.float64 the same step in double precision (the parity values are exact in both).
+    perturbation > 0 multiplies every parameter and input value by 1 + perturbation * N(0, 1)
+    (seeded) first: `perturbation_noise`."""
     h, w, c = parity.HEIGHT, parity.WIDTH, parity.CLASSES
     model = build_model(variant, c)
     parity.fill(model)
     model.to(dtype)
     model.train()
     x = parity.input_batch(BATCH, h, w).to(dtype)
+    if perturbation > 0:
+        g = torch.Generator().manual_seed(seed)
+        with torch.no_grad():
+            for p in model.parameters():
+                p.mul_(1 + perturbation * torch.randn(p.shape, generator=g, dtype=dtype))
+            x = x * (1 + perturbation * torch.randn(x.shape, generator=g, dtype=dtype))
     y = parity.labels(BATCH, h, w, c)
     total, main, aux = loss_of(model.outputs(x), y)
     total.backward()
@@ -66,15 +74,11 @@ def noise(out32, out64):
     return names, np.array([relative_error(got[n], ref[n]) for n in names], np.float32)
 
 
-def noise_over_threads(variant: str, out32=None, threads=(1, 2)):
+def noise_over_threads(variant: str, out32=None, threads=(1, 2), ref=None):
     """`noise` at the worst of several thread counts: PyTorch's float32 step takes other kernels
-    (and summation orders) with more threads, and in ill-conditioned spots its own error
-    differs by orders of magnitude between them. Measured on HARD-S: grad.encoder.8.project.conv.weight
-    is 3.7e-6 from float64 on one thread and 5.0e-3 on two; hard's step is 5.0e-3 from it too.
-    So the tolerance covers what PyTorch itself does across configurations. Returns
-    (names, noise); out32, when given, is the one-thread step already computed."""
+    (and summation orders) with more threads. Returns (names, noise); out32, when given, is the
+    one-thread step already computed; ref the float64 step."""
     saved = torch.get_num_threads()
-    ref = None
     worst = None
     try:
         for n in threads:
@@ -87,6 +91,39 @@ def noise_over_threads(variant: str, out32=None, threads=(1, 2)):
     finally:
         torch.set_num_threads(saved)
     return names, worst
+
+
+PERTURBATION, PERTURBATION_SEEDS = 1e-7, (1, 2, 3)
+
+
+def perturbation_noise(variant: str, ref=None, perturbation=PERTURBATION, seeds=PERTURBATION_SEEDS):
+    """How far the float64 step moves when every weight and input value moves by about one
+    float32 rounding (relative `perturbation`, a few seeds): (names, worst relative change).
+    Some gradients sit next to kinks (ReLU at zero, max-pool ties, BatchNorm over few values):
+    there a change of 1e-7 moves HARD-S's grad.encoder.8.project.conv.weight by 0.4-1%, so any
+    float32 implementation, hard's or PyTorch's on another thread count or build, may land that
+    far away. Measured, not assumed: it is what the tolerance must cover."""
+    if ref is None:
+        ref = train_step(variant, torch.float64)
+    worst = None
+    for seed in seeds:
+        names, value = noise(train_step(variant, torch.float64, perturbation, seed), ref)
+        worst = value if worst is None else np.maximum(worst, value)
+    return names, worst
+
+
+def step_noise(variant: str, out32=None):
+    """The noise the parity tolerance is made from: the larger of PyTorch float32's own error
+    on one and two threads (`noise_over_threads`) and the float64 step's sensitivity to
+    rounding-sized changes (`perturbation_noise`). On HARD-S the thread counts alone gave 5e-3
+    on two threads in one PyTorch build and 4e-6 in the next, for a gradient that hard's step
+    has 5e-3 from float64: thread counts sample the sensitivity by luck; the perturbation
+    measures it."""
+    ref = train_step(variant, torch.float64)
+    names, threads = noise_over_threads(variant, out32, ref=ref)
+    names2, perturbed = perturbation_noise(variant, ref)
+    assert names == names2
+    return names, np.maximum(threads, perturbed)
 
 
 def tolerance(noise_value: float) -> float:

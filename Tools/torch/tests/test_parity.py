@@ -107,7 +107,7 @@ def test_training_step_matches_hard(variant):
     hard, meta = fixture(f"train-{variant}")
     assert float(meta["lr"]) == pytest.approx(train_step.LR) and int(meta["batch"]) == train_step.BATCH
     out32 = train_step.train_step(variant)
-    names, noise = train_step.noise_over_threads(variant, out32)
+    names, noise = train_step.step_noise(variant, out32)
     assert sorted(hard) == names
     failures, stats = train_step.compare(dict(out32), hard, dict(zip(names, noise)), variant)
     print(f"torch parity {variant} train step: loss relative error {stats['loss']:.3g}; {stats['strict']} checks at 1e-4; "
