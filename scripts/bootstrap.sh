@@ -14,11 +14,12 @@ cd "$(dirname "$0")/.."
 
 # Debian packages the code links against or runs.
 # qemu-system-arm, gcc-arm-none-eabi, libnewlib-arm-none-eabi: the Cortex-M7 firmware (Firmware/).
+# llvm-14: llvm-mca-14, whose Cortex-M7 scheduling model the cycle model costs blocks with.
 # zlib1g-dev: zlib for the .mat reader (Sources/CZlib; libpng-dev brings it too).
 # chromium: the test that renders `hard report`'s HTML page headless and checks the screenshot.
 # libav*-dev: video decode and encode through FFmpeg's libraries (Sources/CVideoShim, `hard segment clip.mp4`);
 # ffmpeg: the CLI, which the video tests use to make a clip.
-DEBIAN_PACKAGES=(libdnnl-dev libpng-dev zlib1g-dev libturbojpeg0-dev qemu-system-arm gcc-arm-none-eabi libnewlib-arm-none-eabi chromium
+DEBIAN_PACKAGES=(libdnnl-dev libpng-dev zlib1g-dev libturbojpeg0-dev qemu-system-arm gcc-arm-none-eabi libnewlib-arm-none-eabi llvm-14 chromium
     libavformat-dev libavcodec-dev libswscale-dev libavutil-dev libavdevice-dev ffmpeg)
 
 want_python=0

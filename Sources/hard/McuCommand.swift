@@ -10,7 +10,7 @@ struct McuCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mcu",
         abstract: "int8 quantization and the Cortex-M7 firmware (Embedded Swift, run under qemu).",
-        subcommands: [McuBuildCommand.self, McuRunCommand.self])
+        subcommands: [McuBuildCommand.self, McuRunCommand.self, McuCyclesCommand.self])
 }
 
 /// Options shared by `mcu build` and `mcu run`.
@@ -81,25 +81,98 @@ struct McuRunCommand: ParsableCommand {
         Quantizes (calibration on the dataset's train split, float vs int8 mIoU on its val split), \
         writes the blob and the first validation image, builds Firmware/ with Embedded Swift, runs \
         it under qemu-system-arm -M mps2-an500 -icount shift=0, and reports flash and SRAM use, \
-        the instruction count of one inference, the latency estimated at 216 MHz with the CPI \
-        assumed, and whether the firmware's class map is bit-exact with the host's. Exits 1 if \
-        it is not.
+        the instruction count of one inference, the latency at 216 MHz with the CPI assumed \
+        (estimated_ms_at_cpi_216mhz) and by the Cortex-M7 cycle model (estimated_cycles_m7_model, \
+        estimated_ms_216mhz; a second qemu run with its trace on, see `hard mcu cycles`), and \
+        whether the firmware's class map is bit-exact with the host's. Exits 1 if it is not.
 
         Example:
           hard mcu run --checkpoint runs/edge/best.safetensors --height 64 --width 64 --json
         """)
 
     @OptionGroup var options: McuOptions
+    @Flag(help: "Skip the cycle model (its traced qemu run takes a few seconds more).") var noCycleModel = false
+    @Option(parsing: .unconditional, help: "Cycle model: cycles per mispredicted branch (8; 6 measured with early flags).") var mispredictPenalty = 8.0
+
+    func validate() throws {
+        try checked { try OptionValues.positive(mispredictPenalty, "--mispredict-penalty", maximum: 100) }
+    }
 
     func run() throws {
         do {
             let log: (String) -> Void = { line in if !options.json { print(line) } }
             var (report, elf) = try McuPipeline.build(options.settings, log: log)
             try report.record(try MicroFirmware.run(elf: elf), cpi: options.cpi)
+            if !noCycleModel {
+                var model = CycleModel()
+                model.mispredictPenalty = mispredictPenalty
+                try report.record(cycles: try model.run(elf: elf).estimates, mispredictPenalty: mispredictPenalty, macs: report.macs)
+            }
             print(try McuPipeline.write(report, to: options.outputDirectory, json: options.json))
             if report.bitExact != true { throw ExitCode(1) }
         } catch let e as ExitCode {
             throw e
+        } catch {
+            throw fail(error)
+        }
+    }
+}
+
+struct McuCyclesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cycles",
+        abstract: "Estimate Cortex-M7 cycles of a built firmware ELF (qemu's trace, llvm-mca's Cortex-M7 model, a branch predictor).",
+        discussion: """
+        Runs the firmware under qemu with its execution trace on, costs every executed block \
+        with llvm-mca's Cortex-M7 model and adds 8 cycles per branch a bimodal predictor \
+        misses (docs/microcontroller.md, "Cycle model"). Segments: the whole inference, then \
+        each op alone. `hard mcu run` does this itself.
+
+        Example:
+          hard mcu cycles --elf runs/mcu-hard-edge-64x64/firmware/firmware.elf
+        """)
+
+    @Option(help: "The firmware ELF (from hard mcu build or run).") var elf: String?
+    @Option(parsing: .unconditional, help: "Cycles per mispredicted branch (6...8 measured on the M7).") var mispredictPenalty = 8.0
+    @Flag(help: "Print the model against loops measured on a Cortex-M7 instead (no ELF needed).") var anchors = false
+    @Flag(help: "Print JSON.") var json = false
+
+    func validate() throws {
+        try checked {
+            try OptionValues.positive(mispredictPenalty, "--mispredict-penalty", maximum: 100)
+            if (elf == nil) == !anchors { throw OptionError("give --elf FILE or --anchors") }
+        }
+    }
+
+    func run() throws {
+        do {
+            var model = CycleModel()
+            model.mispredictPenalty = mispredictPenalty
+            if anchors {
+                print("Cortex-M7 loops measured on silicon (\(CycleAnchor.source)) against the model's llvm-mca:")
+                print("anchor               measured  model  rule")
+                for (a, c) in try model.anchors() {
+                    let mark = a.expectation == .agrees ? "" : a.expectation == .modelFaster ? "  [model optimistic]" : "  [model pessimistic]"
+                    print(a.name.padding(toLength: 20, withPad: " ", startingAt: 0)
+                          + String(format: "%7.1f %7.1f  ", a.measuredCycles, c) + a.rule + mark)
+                }
+                return
+            }
+            guard let elf else { return }
+            let (trace, estimates) = try model.run(elf: elf)
+            if json {
+                let enc = JSONEncoder()
+                enc.keyEncodingStrategy = .convertToSnakeCase
+                enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+                print(String(decoding: try enc.encode(estimates), as: UTF8.self))
+                return
+            }
+            print("\(trace.blocks.count) blocks translated; segment 0 is the whole inference, then one per op")
+            for (k, e) in estimates.enumerated() {
+                print(String(format: "segment %2d: %10d instructions  %12.0f cycles (pipeline %.0f, %d mispredicts)  CPI %.3f  %.2f ms at 216 MHz",
+                             k, e.instructions, e.cycles, e.pipelineCycles, e.mispredicts, e.cycles / Double(max(e.instructions, 1)),
+                             e.cycles / 216e3))
+            }
         } catch {
             throw fail(error)
         }

@@ -13,6 +13,9 @@ public struct McuReport: Encodable {
     public var height: Int
     public var width: Int
     public var classes: Int
+    /// Multiply-accumulates of one inference at height x width, and parameters (`hard models`).
+    public var macs: Int
+    public var params: Int
     public var checkpoint: String?
     public var trained: Bool
     public var calibration: String
@@ -38,8 +41,14 @@ public struct McuReport: Encodable {
     public var staticBytes: Int?
     public var stackBytes: Int?
     public var instructions: Int?
+    /// The plain figure: instructions x an assumed CPI (--cpi, default 1) at 216 MHz.
     public var cpiAssumed: Double?
-    public var estimatedMs_216mhz: Double?   // JSON: estimated_ms_216mhz
+    public var estimatedMsAtCpi_216mhz: Double?   // JSON: estimated_ms_at_cpi_216mhz
+    /// The cycle model's (CycleModel: qemu's trace costed by llvm-mca's Cortex-M7 model, plus
+    /// mispredicted branches), and the latency it gives at 216 MHz.
+    public var estimatedCyclesM7Model: Double?    // JSON: estimated_cycles_m7_model
+    public var estimatedMs_216mhz: Double?        // JSON: estimated_ms_216mhz
+    public var cycleModel: McuCycleModelReport?
     public var bitExact: Bool?
     public var classmapFnv1a: String
     public var firmwareClassmapFnv1a: String?
@@ -52,6 +61,23 @@ public struct McuOpProfile: Encodable {
     public var kind: String
     public var output: String
     public var instructions: Int
+    /// The cycle model's cycles for this op run alone.
+    public var estimatedCycles: Double?
+}
+
+/// How the cycle model's figure for one inference is made up.
+public struct McuCycleModelReport: Encodable {
+    /// Instructions in qemu's trace of the inference (equals `instructions` up to the timer's
+    /// own few).
+    public var tracedInstructions: Int
+    public var pipelineCycles: Double
+    public var mispredicts: Int
+    public var mispredictPenalty: Double
+    public var cyclesPerInstruction: Double
+    public var cyclesPerMac: Double?
+    /// Instructions in blocks llvm-mca could not model (costed at one cycle each).
+    public var unmodelledInstructions: Int
+    public var method: String
 }
 
 public enum McuPipeline {
@@ -113,7 +139,8 @@ public enum McuPipeline {
         let (text, data) = try MicroFirmware.sizes(elf)
         let expected = q.expectedClassMap.withUnsafeBytes { fnv1a32($0) }
         let report = McuReport(
-            model: net.variant.rawValue, height: o.height, width: o.width, classes: net.classes, checkpoint: o.checkpoint,
+            model: net.variant.rawValue, height: o.height, width: o.width, classes: net.classes,
+            macs: try Graph.trace(net, height: o.height, width: o.width).macs, params: net.inferenceParameterCount, checkpoint: o.checkpoint,
             trained: o.checkpoint != nil, calibration: options.method.description, calibrationImages: o.calibrationImages,
             evaluationImages: q.evaluatedImages, floatMiou: q.floatMIoU, int8Miou: q.int8MIoU,
             int8AgreementWithFloat: q.agreementWithFloat, int8AgreementWithFakeQuant: q.agreementWithFakeQuant,
@@ -134,9 +161,13 @@ public enum McuPipeline {
         var lines = ["\(r.model) \(r.height)x\(r.width), \(r.classes) classes\(r.trained ? "" : " (untrained)")"]
         lines.append(String(format: "  mIoU float %.2f, int8 %.2f (%d images); blob %d bytes; flash %d bytes (of which test image %d)",
                             r.floatMiou, r.int8Miou, r.evaluationImages, r.blobBytes, r.flashBytes, r.testInputBytes))
-        if let sram = r.sramBytes, let n = r.instructions, let ms = r.estimatedMs_216mhz {
+        if let sram = r.sramBytes, let n = r.instructions, let ms = r.estimatedMsAtCpi_216mhz {
             lines.append("  SRAM \(sram) bytes (arena \(r.arenaBytes ?? 0), scratch \(r.scratchBytes ?? 0), other heap \(r.otherHeapBytes ?? 0), static \(r.staticBytes ?? 0), stack \(r.stackBytes ?? 0))")
-            lines.append(String(format: "  %d instructions per inference, ~%.1f ms at 216 MHz (CPI %.2f assumed)", n, ms, r.cpiAssumed ?? 1))
+            lines.append(String(format: "  %d instructions per inference: %.1f ms at 216 MHz with CPI %.2f", n, ms, r.cpiAssumed ?? 1))
+            if let cycles = r.estimatedCyclesM7Model, let modelMs = r.estimatedMs_216mhz, let m = r.cycleModel {
+                lines.append(String(format: "  Cortex-M7 cycle model: %.0f cycles (CPI %.2f, %d mispredicted branches), %.1f ms at 216 MHz",
+                                    cycles, m.cyclesPerInstruction, m.mispredicts, modelMs))
+            }
             lines.append("  bit-exact with the host int8 executor: \(r.bitExact == true ? "yes" : "NO")")
         }
         lines.append("  report: \(dir)/report.json")
@@ -168,7 +199,7 @@ extension McuReport {
         sramBytes = heap + statics + stack
         instructions = n
         cpiAssumed = cpi
-        estimatedMs_216mhz = Double(n) * cpi / 216e6 * 1000
+        estimatedMsAtCpi_216mhz = Double(n) * cpi / 216e6 * 1000
         firmwareClassmapFnv1a = run.values["classmap_fnv1a"]
         bitExact = run.values["classmap_fnv1a"] == classmapFnv1a
         flashBytes = run.flashBytes
@@ -176,6 +207,30 @@ extension McuReport {
             McuOpProfile(op: $0.op, kind: OpCode(rawValue: UInt32($0.code)).map { "\($0)" } ?? "?", output: $0.output,
                          instructions: $0.instructions)
         }
+    }
+
+    /// Fills in the cycle model's estimate: `estimates[0]` is the whole inference, then one
+    /// per op in the profile's order (`CycleModel.run`). `macs`: the model's multiply-
+    /// accumulates per inference (for cycles per MAC). Throws when the trace does not match
+    /// the run (another segment count, or instructions off by more than 1%).
+    public mutating func record(cycles estimates: [CycleEstimate], mispredictPenalty: Double, macs: Int?) throws {
+        guard let whole = estimates.first else { throw FirmwareError(step: "cycle model", detail: "no traced inference") }
+        if let profile {
+            guard estimates.count == profile.count + 1 else {
+                throw FirmwareError(step: "cycle model", detail: "the trace has \(estimates.count - 1) op segments, the profile \(profile.count) ops")
+            }
+            for k in profile.indices { self.profile![k].estimatedCycles = estimates[k + 1].cycles }
+        }
+        if let n = instructions, abs(Double(whole.instructions - n)) > 0.01 * Double(n) {
+            throw FirmwareError(step: "cycle model", detail: "the trace has \(whole.instructions) instructions, the firmware counted \(n)")
+        }
+        estimatedCyclesM7Model = whole.cycles
+        estimatedMs_216mhz = whole.cycles / 216e6 * 1000
+        cycleModel = McuCycleModelReport(
+            tracedInstructions: whole.instructions, pipelineCycles: whole.pipelineCycles, mispredicts: whole.mispredicts,
+            mispredictPenalty: mispredictPenalty, cyclesPerInstruction: whole.cycles / Double(max(whole.instructions, 1)),
+            cyclesPerMac: macs.map { whole.cycles / Double(max($0, 1)) }, unmodelledInstructions: whole.unmodelledInstructions,
+            method: "qemu's trace (-d in_asm,exec,nochain) costed block by block with llvm-mca's Cortex-M7 model, plus mispredicted branches of a bimodal predictor; no flash wait states, caches or bank conflicts (docs/microcontroller.md)")
     }
 
 }

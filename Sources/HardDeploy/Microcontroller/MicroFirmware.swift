@@ -59,11 +59,7 @@ public enum MicroFirmware {
     /// Boots the ELF in qemu and collects its report. A firmware that exits non-zero (a
     /// refused blob, a fault) is an error carrying its output.
     public static func run(elf: String, timeout: TimeInterval = 300) throws -> FirmwareRun {
-        let (status, output) = try execute("/usr/bin/env", [
-            "qemu-system-arm", "-M", "mps2-an500", "-cpu", "cortex-m7", "-nographic", "-monitor", "none", "-serial", "null",
-            "-chardev", "stdio,id=semihosting", "-semihosting-config", "enable=on,target=native,chardev=semihosting",
-            "-icount", "shift=0", "-kernel", elf,
-        ], timeout: timeout)
+        let (status, output) = try execute("/usr/bin/env", qemuArguments(elf: elf), timeout: timeout)
         var values: [String: String] = [:]
         var profile: [FirmwareOpProfile] = []
         for line in output.split(separator: "\n") {
@@ -89,6 +85,14 @@ public enum MicroFirmware {
         }
         let (text, data) = try sizes(elf)
         return FirmwareRun(values: values, profile: profile, flashBytes: text + data, textBytes: text, dataBytes: data)
+    }
+
+    /// qemu's command line for the ELF (after /usr/bin/env): the Cortex-M7 board, semihosting
+    /// on stdout, -icount shift=0 (virtual time counts instructions).
+    static func qemuArguments(elf: String) -> [String] {
+        ["qemu-system-arm", "-M", "mps2-an500", "-cpu", "cortex-m7", "-nographic", "-monitor", "none", "-serial", "null",
+         "-chardev", "stdio,id=semihosting", "-semihosting-config", "enable=on,target=native,chardev=semihosting",
+         "-icount", "shift=0", "-kernel", elf]
     }
 
     /// text and data columns of `arm-none-eabi-size` (berkeley format).
