@@ -1,8 +1,8 @@
 /*
  * Heap for newlib-nano's malloc, and the RAM usage figures.
  *
- * Embedded Swift allocates through posix_memalign()/free(). Debian's newlib
- * has no posix_memalign, so it is defined here on top of memalign(). malloc
+ * Embedded Swift allocates through posix_memalign()/free() (posix_memalign.c:
+ * Debian's newlib has none). malloc
  * grows the heap with _sbrk(), which we provide over [__heap_start,
  * __heap_end) from link.ld and which records the highest break: that is the
  * heap high-water mark (it counts malloc's chunk headers and any free blocks
@@ -29,16 +29,6 @@ void *_sbrk(ptrdiff_t incr) {
     brk += incr;
     if (brk > brk_max) brk_max = brk;
     return old;
-}
-
-int posix_memalign(void **memptr, size_t alignment, size_t size) {
-    if (alignment < sizeof(void *) || (alignment & (alignment - 1)) != 0)
-        return EINVAL;
-    void *p = memalign(alignment, size);
-    if (p == NULL)
-        return ENOMEM;
-    *memptr = p;
-    return 0;
 }
 
 unsigned fw_heap_high_water_bytes(void) {

@@ -10,7 +10,7 @@ struct McuCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mcu",
         abstract: "int8 quantization and the Cortex-M7 firmware (Embedded Swift, run under qemu).",
-        subcommands: [McuBuildCommand.self, McuRunCommand.self, McuCyclesCommand.self])
+        subcommands: [McuBuildCommand.self, McuRunCommand.self, McuCyclesCommand.self, McuPackageCommand.self])
 }
 
 /// Options shared by `mcu build` and `mcu run`.
@@ -173,6 +173,62 @@ struct McuCyclesCommand: ParsableCommand {
                              k, e.instructions, e.cycles, e.pipelineCycles, e.mispredicts, e.cycles / Double(max(e.instructions, 1)),
                              e.cycles / 216e3))
             }
+        } catch {
+            throw fail(error)
+        }
+    }
+}
+
+struct McuPackageCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "package",
+        abstract: "Write the int8 runtime as a C library for your own firmware: libhard_micro.a, hard_micro.h, the model as a C array, an example.",
+        discussion: """
+        Quantizes as `hard mcu run` does, builds the runtime (Embedded Swift, armv7em, hard \
+        float) into lib/libhard_micro.a, writes include/hard_micro.h, model/hard_model.c|h and \
+        example/ (main.c, the first validation image, a Makefile for arm-none-eabi-gcc), then \
+        builds the example and runs it under qemu's Cortex-M7, checking its class map and \
+        logits bit for bit against the host's int8 runtime (exits 1 if they differ; \
+        --no-check skips it). The folder is written under a temporary name and renamed.
+
+        Example:
+          hard mcu package --checkpoint runs/synthstreets-edge/best.safetensors --output edge-package
+        """)
+
+    @OptionGroup var options: McuOptions
+    @Flag(help: "Do not build and run the example under qemu.") var noCheck = false
+
+    var directory: String { options.output ?? "runs/mcu-package-\(options.height)x\(options.width)" }
+
+    func run() throws {
+        do {
+            let log: (String) -> Void = { line in if !options.json { print(line) } }
+            var inputs = [OutputGuard.Input(options.firmware, "the --firmware source folder")]
+            if let c = options.modelOptions.checkpoint {
+                inputs += [OutputGuard.Input(c, "the --checkpoint"), OutputGuard.Input(Checkpoint.infoPath(for: c), "the --checkpoint's JSON")]
+            }
+            if let c = options.config { inputs.append(OutputGuard.Input(c, "the --config file")) }
+            try OutputGuard.check(outputs: [directory], against: inputs)
+            let (_, _, q) = try McuPipeline.quantize(options.settings, log: log)
+            var summary = try McuPackage.write(blob: q.blob, image: q.testImage.pixels, firmwareDirectory: options.firmware, to: directory)
+            if !noCheck {
+                log("building the example with arm-none-eabi-gcc and running it under qemu")
+                try McuPackage.check(&summary)
+            }
+            if options.json {
+                let enc = JSONEncoder()
+                enc.keyEncodingStrategy = .convertToSnakeCase
+                enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+                print(String(decoding: try enc.encode(summary), as: UTF8.self))
+            } else {
+                print("wrote \(summary.directory): lib/libhard_micro.a (\(summary.libraryBytes) bytes), include/hard_micro.h, model/ (blob \(summary.blobBytes) bytes, arena \(summary.arenaBytes) bytes), example/")
+                if let exact = summary.bitExact {
+                    print("example under qemu: \(summary.exampleInstructions ?? 0) instructions, flash \(summary.exampleFlashBytes ?? 0) bytes, heap \(summary.exampleHeapBytes ?? 0) bytes; bit-exact with the host int8 runtime: \(exact ? "yes" : "NO")")
+                }
+            }
+            if summary.bitExact == false { throw ExitCode(1) }
+        } catch let e as ExitCode {
+            throw e
         } catch {
             throw fail(error)
         }

@@ -106,6 +106,24 @@ public enum McuPipeline {
         }
     }
 
+    /// The model the settings name, quantized (calibration on the train split, float vs int8
+    /// on the val split, as `hard mcu build|run|package` do).
+    public static func quantize(_ o: Settings, log: (String) -> Void) throws
+        -> (HARDNetwork, MicroQuantizationOptions, MicroQuantizationResult) {
+        let net = try ModelChoice.make(model: o.model, classes: o.classes, checkpoint: o.checkpoint, defaultModel: "hard-edge",
+                                       defaultClasses: 11)
+        if o.checkpoint == nil { log("warning: no --checkpoint: quantizing untrained (seeded) weights") }
+        var options = MicroQuantizationOptions(height: o.height, width: o.width,
+                                               dataset: try o.config.map { try TrainConfig.load($0).dataset })
+        options.calibrationImages = o.calibrationImages
+        options.evaluationImages = o.evaluationImages
+        options.method = o.method
+        let q = try MicroQuantization.run(net, options: options, log: log)
+        log(String(format: "int8 vs float on %d images: mIoU %.2f vs %.2f, pixel agreement %.4f", q.evaluatedImages,
+                   q.int8MIoU, q.floatMIoU, q.agreementWithFloat))
+        return (net, options, q)
+    }
+
     /// Quantizes, writes the blob and the test input into the output folder, builds the
     /// firmware around them; returns the report so far and the ELF's path.
     public static func build(_ o: Settings, log: (String) -> Void) throws -> (McuReport, String) {
@@ -118,17 +136,7 @@ public enum McuPipeline {
         }
         if let c = o.config { inputs.append(OutputGuard.Input(c, "the --config file")) }
         try OutputGuard.check(outputs: [dir, blobPath, inputPath, reportPath, dir + "/firmware"], against: inputs)
-        let net = try ModelChoice.make(model: o.model, classes: o.classes, checkpoint: o.checkpoint, defaultModel: "hard-edge",
-                                       defaultClasses: 11)
-        if o.checkpoint == nil { log("warning: no --checkpoint: quantizing untrained (seeded) weights") }
-        var options = MicroQuantizationOptions(height: o.height, width: o.width,
-                                               dataset: try o.config.map { try TrainConfig.load($0).dataset })
-        options.calibrationImages = o.calibrationImages
-        options.evaluationImages = o.evaluationImages
-        options.method = o.method
-        let q = try MicroQuantization.run(net, options: options, log: log)
-        log(String(format: "int8 vs float on %d images: mIoU %.2f vs %.2f, pixel agreement %.4f", q.evaluatedImages,
-                   q.int8MIoU, q.floatMIoU, q.agreementWithFloat))
+        let (net, options, q) = try quantize(o, log: log)
 
         try Folder.create(dir)
         try AtomicFile.write(q.blob, to: blobPath)
