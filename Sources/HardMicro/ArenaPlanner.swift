@@ -44,17 +44,18 @@ public func planArena(_ model: MicroModel) -> ArenaPlan {
 }
 
 /// Kernel scratch of one op. The fused upsample + argmax: its row blend. A convolution: the `BoundedRequantizer` table (16-byte aligned),
-/// then `denseScratchBytes` for a dense one. Other ops need none.
+/// then `denseScratchBytes` or `depthwiseScratchBytes`. An ADD: its input tables. Other ops need none.
 func scratchBytes(_ model: MicroModel, _ op: Int) -> Int {
     if model.fusedUpsampleArgMax && op == model.opWords.count - 2 {
         let (ins, out) = model.tensorsOf(op)
         let x = model.tensors[ins[0]], y = model.tensors[out]
         return 4 * resizeArgMaxScratchWords(Shape3(x.height, x.width, x.channels), Shape3(y.height, y.width, y.channels))
     }
+    if case .add = model.records[op] { return addScratchBytes }
     guard case .conv(let r) = model.records[op] else { return 0 }
     let table = requantizationTableBytes(model, op)
-    if r.depthwise { return table }
     let g = r.geometry
+    if r.depthwise { return table + depthwiseScratchBytes(kernelH: g.kernelH, kernelW: g.kernelW, channels: model.tensors[r.input].channels) }
     return table + denseScratchBytes(kernelH: g.kernelH, kernelW: g.kernelW, inputChannels: model.tensors[r.input].channels,
                                      padH: g.padH, padW: g.padW)
 }

@@ -66,7 +66,8 @@ public struct MicroInterpreter {
             func convolve<R: ChannelRequantizer>(_ rq: R, scratchFrom skip: Int) {
                 if r.depthwise {
                     convolveDepthwise(input: x, xs, inputZeroPoint: zpIn, output: y, ys, geometry: r.geometry,
-                                      weights: data(r.weights, Int8.self), bias: data(r.bias, Int32.self), requantizer: rq)
+                                      weights: data(r.weights, Int8.self), bias: data(r.bias, Int32.self), requantizer: rq,
+                                      scratch: (scratch + skip).assumingMemoryBound(to: UInt32.self))
                 } else {
                     convolveDense(input: x, xs, inputZeroPoint: zpIn, output: y, ys, geometry: r.geometry,
                                   weights: data(r.weights, Int8.self), foldedBias: data(r.foldedBias, Int32.self), requantizer: rq,
@@ -75,8 +76,8 @@ public struct MicroInterpreter {
             }
             if model.boundedRequantization[op] {
                 let table = scratch.assumingMemoryBound(to: Int32.self)
-                BoundedRequantizer.prepare(shifts: shifts, outputZeroPoint: zpOut, channels: ys.channels, into: table)
-                convolve(BoundedRequantizer(mantissas: mantissas, table: table), scratchFrom: requantizationTableBytes(model, op))
+                BoundedRequantizer.prepare(mantissas: mantissas, shifts: shifts, outputZeroPoint: zpOut, channels: ys.channels, into: table)
+                convolve(BoundedRequantizer(table: table), scratchFrom: requantizationTableBytes(model, op))
             } else {
                 convolve(ExactRequantizer(mantissas: mantissas, shifts: shifts, outputZeroPoint: zpOut,
                                           activationMin: r.activationMin, activationMax: r.activationMax), scratchFrom: 0)
@@ -86,7 +87,7 @@ public struct MicroInterpreter {
                                   input2: r.input2Multiplier, input2ZeroPoint: model.tensors[ins[1]].zeroPoint,
                                   output: r.outputMultiplier, outputZeroPoint: model.tensors[out].zeroPoint,
                                   activationMin: r.activationMin, activationMax: r.activationMax)
-            addInt8(x, int8(ins[1], input, output), y, count: ys.count, p)
+            addInt8(x, int8(ins[1], input, output), y, count: ys.count, p, scratch: scratch.assumingMemoryBound(to: Int32.self))
         case .concat:
             var offset = 0
             for t in ins {

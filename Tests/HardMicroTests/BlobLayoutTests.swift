@@ -62,14 +62,16 @@ final class BlobLayoutTests: XCTestCase {
         String(format: "%d bytes, fnv1a %08x", blob.count, blob.withUnsafeBytes { fnv1a32($0) })
     }
 
-    /// Fingerprints recorded from the writer before the op records were structs (commit
-    /// 84f8ea0, positional words). The every-op blob pins the layout; the fixture's also
-    /// depends on the quantizer, so a deliberate change of the quantizer's numbers may re-record
-    /// that one, never the every-op one. Re-recorded 2026-12-03: scales became float32 values
-    /// (what a .tflite stores; the TFLite export needs the multipliers from them).
+    /// Fingerprint recorded from the writer before the op records were structs (commit
+    /// 84f8ea0, positional words): the every-op blob, built from fixed integers, pins the
+    /// layout. Re-recorded 2026-12-03: scales became float32 values (what a .tflite stores).
+    /// The quantized fixture's bytes are not pinned: its ranges come from float forward passes,
+    /// whose last bits depend on the CPU's vector width (oneDNN picks the kernels at run time;
+    /// an AMD EPYC machine gave fnv1a d7ec10fb where the recording machine gave 792abb8c), so
+    /// only its size, which the shapes alone decide, is.
     func testBlobBytesAreUnchanged() {
         XCTAssertEqual(fingerprint(Self.everyOpModel().blob()), "2048 bytes, fnv1a 0b47a775")
-        XCTAssertEqual(fingerprint(BlobTests.fixture.blob), "145804 bytes, fnv1a 792abb8c")
+        XCTAssertEqual(BlobTests.fixture.blob.count, 145804)
     }
 
     /// The records the writer encodes are the ones the validator decodes, field for field.

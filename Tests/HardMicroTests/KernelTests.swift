@@ -2,6 +2,7 @@ import XCTest
 import HardEngine
 @testable import HardMicro
 @testable import HardDeploy
+import CMicroDSP
 
 /// Every int8 kernel against HardEngine's float ops on the dequantized inputs: the int8
 /// result is within one quantization step of the float one.
@@ -82,13 +83,14 @@ final class KernelTests: XCTestCase {
                                     padW: padding, dilationH: dilation, dilationW: dilation)
         XCTAssertEqual(geometry.outputSize(h, w).0, oh)
         let mantissas = multipliers.map(\.mantissa), shifts = multipliers.map(\.shift)
-        var scratch = [Int8](repeating: 0, count: 6 * row + 8 * kernel * kernel)
+        var scratch = [Int8](repeating: 0, count: max(6 * row, depthwiseScratchBytes(kernelH: kernel, kernelW: kernel, channels: cin)))
         func run<R: ChannelRequantizer>(_ rq: R) -> [Int8] {
             var out = [Int8](repeating: 0, count: ys.count)
             scratch.withUnsafeMutableBytes { sp in
                 if depthwise {
                     convolveDepthwise(input: x, xs, inputZeroPoint: qIn.zeroPoint, output: &out, ys, geometry: geometry,
-                                      weights: weights, bias: bias, requantizer: rq)
+                                      weights: weights, bias: bias, requantizer: rq,
+                                      scratch: sp.baseAddress!.assumingMemoryBound(to: UInt32.self))
                 } else {
                     convolveDense(input: x, xs, inputZeroPoint: qIn.zeroPoint, output: &out, ys, geometry: geometry,
                                   weights: weights, foldedBias: folded, requantizer: rq,
@@ -105,11 +107,9 @@ final class KernelTests: XCTestCase {
         // int8; these small layers' multipliers and accumulators always qualify).
         if amin == -128 && amax == 127 {
             XCTAssertTrue(shifts.allSatisfy { $0 <= -1 && $0 >= -22 }, what)
-            var table = [Int32](repeating: 0, count: 2 * cout)
-            BoundedRequantizer.prepare(shifts: shifts, outputZeroPoint: qOut.zeroPoint, channels: cout, into: &table)
-            let bounded = mantissas.withUnsafeBufferPointer { m in table.withUnsafeBufferPointer { t in
-                run(BoundedRequantizer(mantissas: m.baseAddress!, table: t.baseAddress!))
-            } }
+            var table = [Int32](repeating: 0, count: 3 * cout)
+            BoundedRequantizer.prepare(mantissas: mantissas, shifts: shifts, outputZeroPoint: qOut.zeroPoint, channels: cout, into: &table)
+            let bounded = table.withUnsafeBufferPointer { t in run(BoundedRequantizer(table: t.baseAddress!)) }
             XCTAssertEqual(bounded, out, "\(what): bounded requantization differs from the exact rules")
             boundedChecks += 1
         }
@@ -147,7 +147,8 @@ final class KernelTests: XCTestCase {
                               output: try quantizeMultiplier(twiceMax / (Double(1 << 20) * qo.scale)), outputZeroPoint: qo.zeroPoint,
                               activationMin: -128, activationMax: 127)
         var out = [Int8](repeating: 0, count: s.count)
-        addInt8(a, b, &out, count: s.count, p)
+        var scratch = [Int32](repeating: 0, count: addScratchBytes / 4)
+        addInt8(a, b, &out, count: s.count, p, scratch: &scratch)
         assertWithinOneStep(out, s, reference, qo, "add")
     }
 
@@ -163,7 +164,8 @@ final class KernelTests: XCTestCase {
                                   output: try quantizeMultiplier(twiceMax / (Double(1 << 20) * so)), outputZeroPoint: zo,
                                   activationMin: -128, activationMax: 127)
             var out = [Int8](repeating: 0, count: a.count)
-            addInt8(a, b, &out, count: a.count, p)
+            var scratch = [Int32](repeating: 0, count: addScratchBytes / 4)
+            addInt8(a, b, &out, count: a.count, p, scratch: &scratch)
             for i in 0..<a.count {
                 let x1 = multiplyByQuantizedMultiplier((Int32(a[i]) - z1) << 20, p.input1)
                 let x2 = multiplyByQuantizedMultiplier((Int32(b[i]) - z2) << 20, p.input2)
@@ -250,6 +252,24 @@ final class KernelTests: XCTestCase {
             var scratch = [Int32](repeating: 0, count: resizeArgMaxScratchWords(xs, ys))
             resizeBilinearArgMax(x, xs, &fused, ys, scratch: &scratch)
             XCTAssertEqual(fused, expected)
+        }
+    }
+}
+
+/// The DSP helpers' host forms against their definitions (the firmware runs the instructions;
+/// the end-to-end firmware tests compare the two).
+final class DSPTests: XCTestCase {
+    func testSignExtendAddIsTheZeroPointSubtraction() {
+        var rng = SeededGenerator(seed: 7)
+        for _ in 0..<2000 {
+            let word = UInt32.random(in: 0...UInt32.max, using: &rng)
+            let zp = Int32.random(in: -128...127, using: &rng)
+            let pair = UInt32(UInt16(truncatingIfNeeded: -zp)) &* 0x0001_0001
+            let bytes = (0..<4).map { Int32(Int8(truncatingIfNeeded: word >> (8 * $0))) }
+            let even = hard_sxtab16(pair, word), odd = hard_sxtab16_odd(pair, word)
+            func halves(_ v: UInt32) -> [Int32] { [Int32(Int16(truncatingIfNeeded: v)), Int32(Int16(truncatingIfNeeded: v >> 16))] }
+            XCTAssertEqual(halves(even), [bytes[0] - zp, bytes[2] - zp])
+            XCTAssertEqual(halves(odd), [bytes[1] - zp, bytes[3] - zp])
         }
     }
 }

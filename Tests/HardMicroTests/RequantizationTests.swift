@@ -114,13 +114,11 @@ final class RequantizationTests: XCTestCase {
         // Exact ties of the final rounding: acc * M / 2^31 lands on a half for M = 2^30 (1/2).
         for r in Int32(1)...12 { for k in Int32(-40)...40 { cases.append(((2 * k + 1) << r, 1 << 30, -r, -5)) } }
         var mantissas = [Int32](repeating: 0, count: 1), shifts = [Int32](repeating: 0, count: 1)
-        var table = [Int32](repeating: 0, count: 2)
+        var table = [Int32](repeating: 0, count: 3)
         for (acc, mantissa, shift, zp) in cases {
             mantissas[0] = mantissa; shifts[0] = shift
-            BoundedRequantizer.prepare(shifts: shifts, outputZeroPoint: zp, channels: 1, into: &table)
-            let got = mantissas.withUnsafeBufferPointer { m in table.withUnsafeBufferPointer { t in
-                BoundedRequantizer(mantissas: m.baseAddress!, table: t.baseAddress!)(acc, 0)
-            } }
+            BoundedRequantizer.prepare(mantissas: mantissas, shifts: shifts, outputZeroPoint: zp, channels: 1, into: &table)
+            let got = table.withUnsafeBufferPointer { t in BoundedRequantizer(table: t.baseAddress!)(acc, 0) }
             let expected = clampToInt8(multiplyByQuantizedMultiplier(acc, mantissa, shift) &+ zp, -128, 127)
             XCTAssertEqual(got, expected, "acc \(acc) M \(mantissa) shift \(shift) zp \(zp)")
             if got != expected { return }

@@ -48,6 +48,27 @@ static inline uint32_t hard_sxtb16_odd(uint32_t x) {
 #endif
 }
 
+/* The halfwords of a plus bytes 0 and 2 of x, sign-extended (SXTAB16): with a = -zp in both
+ * halfwords, x - zp for two int8 values at once (the sums fit: -255...255). */
+static inline uint32_t hard_sxtab16(uint32_t a, uint32_t x) {
+#if HARD_DSP_NATIVE
+    return (uint32_t)__sxtab16((int32_t)a, (int32_t)x);
+#else
+    uint32_t lo = ((a & 0xFFFF) + (uint32_t)(int32_t)(int8_t)(x & 0xFF)) & 0xFFFF;
+    uint32_t hi = ((a >> 16) + (uint32_t)(int32_t)(int8_t)((x >> 16) & 0xFF)) & 0xFFFF;
+    return lo | (hi << 16);
+#endif
+}
+
+/* The same with bytes 1 and 3 of x (SXTAB16 with ROR #8). */
+static inline uint32_t hard_sxtab16_odd(uint32_t a, uint32_t x) {
+#if HARD_DSP_NATIVE
+    return (uint32_t)__sxtab16((int32_t)a, (int32_t)__ror(x, 8));
+#else
+    return hard_sxtab16(a, (x >> 8) | (x << 24));
+#endif
+}
+
 /* acc + x.lo * y.lo + x.hi * y.hi on signed halfwords (SMLAD). */
 static inline int32_t hard_smlad(uint32_t x, uint32_t y, int32_t acc) {
 #if HARD_DSP_NATIVE

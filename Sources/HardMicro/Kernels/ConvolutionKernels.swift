@@ -131,10 +131,8 @@ public func convolveDense<R: ChannelRequantizer>(
                 v += 4
                 w += 4
             }
-            outA[c] = rq(s00, c)
-            outA[c &+ 1] = rq(s10, c &+ 1)
-            outB[c] = rq(s01, c)
-            outB[c &+ 1] = rq(s11, c &+ 1)
+            (outA[c], outB[c]) = rq.pair(s00, s01, c)
+            (outA[c &+ 1], outB[c &+ 1]) = rq.pair(s10, s11, c &+ 1)
             c &+= 2
             w0 += 2 &* row
         }
@@ -151,8 +149,7 @@ public func convolveDense<R: ChannelRequantizer>(
                 v += 4
                 w += 4
             }
-            outA[c] = rq(s0, c)
-            outB[c] = rq(s1, c)
+            (outA[c], outB[c]) = rq.pair(s0, s1, c)
         }
         p &+= 2
     }
@@ -166,21 +163,49 @@ public func denseScratchBytes(kernelH: Int, kernelW: Int, inputChannels: Int, pa
     return (direct ? 0 : 2 * row) + 4 * row
 }
 
+/// Scratch of `convolveDepthwise`: its weights widened to int16 pairs, 8 bytes per tap and
+/// group of four channels.
+public func depthwiseScratchBytes(kernelH: Int, kernelW: Int, channels: Int) -> Int {
+    (channels >> 2) &* kernelH &* kernelW &* 8
+}
+
 /// Depthwise convolution, channel multiplier 1, any kernel, stride and dilation.
-/// weights: [kh][kw][C]; bias: [C] (TFLite's, not folded); no scratch.
+/// weights: [kh][kw][C]; bias: [C] (TFLite's, not folded); scratch: `depthwiseScratchBytes`,
+/// 4-byte aligned.
 ///
 /// Padded taps contribute w * (zp - zp) = 0, so only in-bounds taps are summed (at 8x8 with
 /// dilation 5 most taps are outside); they form a rectangle [ky0, ky1) x [kx0, kx1) per output
-/// position. Four channels per step: one word of inputs and one of weights, split into
-/// halfwords, the zero point subtracted two at a time (SSUB16), and four multiply-accumulates
-/// (SMLABB/SMLATT).
+/// position. Four channels per step. The weights are first widened into the scratch, per group
+/// of four channels and tap, as the two words SXTB16 gives ([w0, w2], [w1, w3]), so a tap is
+/// one input word split into halfwords with the zero point subtracted on the way (SXTAB16 with
+/// -zp), one doubleword of weights and four multiply-accumulates (SMLABB/SMLATT): ten
+/// instructions with the pointer step, against seventeen when each tap also split its weights
+/// and subtracted the zero point alone. Widening costs one pass over the weights per call
+/// (C x taps bytes), small beside the C x taps x pixels multiply-accumulates.
 public func convolveDepthwise<R: ChannelRequantizer>(
     input x: UnsafePointer<Int8>, _ xs: Shape3, inputZeroPoint zp: Int32,
     output y: UnsafeMutablePointer<Int8>, _ ys: Shape3, geometry g: ConvGeometry,
-    weights: UnsafePointer<Int8>, bias: UnsafePointer<Int32>, requantizer rq: R) {
+    weights: UnsafePointer<Int8>, bias: UnsafePointer<Int32>, requantizer rq: R,
+    scratch: UnsafeMutablePointer<UInt32>) {
     let channels = xs.channels
-    let zeroPair = UInt32(UInt16(truncatingIfNeeded: zp)) &* 0x0001_0001
-    let vectorChannels = channels & ~3
+    let negativeZeroPair = UInt32(UInt16(truncatingIfNeeded: 0 &- zp)) &* 0x0001_0001
+    let groups = channels &>> 2, vectorChannels = groups &<< 2
+    let taps = g.kernelH &* g.kernelW
+
+    // wide[(group * taps + tap) * 2 + 0, 1]: the group's four weights of a tap, even and odd.
+    var wp = scratch
+    for group in 0..<groups {
+        var w = weights + group &* 4
+        for _ in 0..<taps {
+            let word = hard_load4(w)
+            wp[0] = hard_sxtb16(word)
+            wp[1] = hard_sxtb16_odd(word)
+            wp += 2
+            w += channels
+        }
+    }
+    let wide = UnsafePointer(scratch)
+
     /// The taps k with 0 <= o * stride - pad + k * dilation < size.
     @inline(__always)
     func validTaps(_ o: Int, _ stride: Int, _ pad: Int, _ dilation: Int, _ kernel: Int, _ size: Int) -> (Int, Int) {
@@ -191,51 +216,53 @@ public func convolveDepthwise<R: ChannelRequantizer>(
         return (k0, k1)
     }
     let rowStep = g.dilationH &* xs.width &* channels, colStep = g.dilationW &* channels
+    let wideRowStep = 2 &* g.kernelW, wideGroupStep = 2 &* taps
     let wRowStep = g.kernelW &* channels
 
-    /// All channels of one output position over `rows` x `cols` taps starting at `origin`
-    /// (input) and `wOrigin` (weights). Called with literal `cols` for the common widths, so
-    /// the tap row is unrolled and the loop counters vanish.
+    /// All channels of one output position over `rows` x `cols` taps starting at input
+    /// `origin` and tap `firstTap` (ky0 * kw + kx0). Called with literal `cols` for the common
+    /// widths, so the tap row is unrolled and its counter vanishes.
     @inline(__always)
-    func position(_ out: UnsafeMutablePointer<Int8>, _ origin: UnsafePointer<Int8>, _ wOrigin: UnsafePointer<Int8>,
+    func position(_ out: UnsafeMutablePointer<Int8>, _ origin: UnsafePointer<Int8>, _ firstTap: Int,
                   rows: Int, cols: Int) {
         var c = 0
+        var wg = wide + 2 &* firstTap
         while c < vectorChannels {
             var a0 = bias[c], a1 = bias[c &+ 1], a2 = bias[c &+ 2], a3 = bias[c &+ 3]
-            var xr = origin + c, wr = wOrigin + c
+            var xr = origin + c, wr = wg
             var r = rows
             while r > 0 {
-                var xp = xr, wp = wr
+                var xp = xr, wq = wr
                 for _ in 0..<cols {
-                    let xw = hard_load4(xp), ww = hard_load4(wp)
-                    let xEven = hard_ssub16(hard_sxtb16(xw), zeroPair), xOdd = hard_ssub16(hard_sxtb16_odd(xw), zeroPair)
-                    let wEven = hard_sxtb16(ww), wOdd = hard_sxtb16_odd(ww)
+                    let xw = hard_load4(xp)
+                    let xEven = hard_sxtab16(negativeZeroPair, xw), xOdd = hard_sxtab16_odd(negativeZeroPair, xw)
+                    let wEven = wq[0], wOdd = wq[1]
                     a0 = hard_smlabb(xEven, wEven, a0)
                     a2 = hard_smlatt(xEven, wEven, a2)
                     a1 = hard_smlabb(xOdd, wOdd, a1)
                     a3 = hard_smlatt(xOdd, wOdd, a3)
                     xp += colStep
-                    wp += channels
+                    wq += 2
                 }
                 xr += rowStep
-                wr += wRowStep
+                wr += wideRowStep
                 r &-= 1
             }
-            out[c] = rq(a0, c)
-            out[c &+ 1] = rq(a1, c &+ 1)
-            out[c &+ 2] = rq(a2, c &+ 2)
-            out[c &+ 3] = rq(a3, c &+ 3)
+            rq.quad(out + c, a0, a1, a2, a3, c)
             c &+= 4
+            wg += wideGroupStep
         }
+        // The last channels (C mod 4) from the int8 weights.
+        let wOrigin = weights + firstTap &* channels
         while c < channels {
             var a = bias[c]
             var xr = origin + c, wr = wOrigin + c
             for _ in 0..<rows {
-                var xp = xr, wp = wr
+                var xp = xr, wq = wr
                 for _ in 0..<cols {
-                    a = a &+ Int32(wp.pointee) &* (Int32(xp.pointee) &- zp)
+                    a = a &+ Int32(wq.pointee) &* (Int32(xp.pointee) &- zp)
                     xp += colStep
-                    wp += channels
+                    wq += channels
                 }
                 xr += rowStep
                 wr += wRowStep
@@ -251,15 +278,15 @@ public func convolveDepthwise<R: ChannelRequantizer>(
         let rowOrigin = x + ((oy &* g.strideH &- g.padH &+ ky0 &* g.dilationH) &* xs.width) &* channels
         for ox in 0..<ys.width {
             let (kx0, kx1) = validTaps(ox, g.strideW, g.padW, g.dilationW, g.kernelW, xs.width)
-            // Input of the first valid tap, and its weights.
+            // Input of the first valid tap.
             let origin = rowOrigin + (ox &* g.strideW &- g.padW &+ kx0 &* g.dilationW) &* channels
-            let wOrigin = weights + (ky0 &* g.kernelW &+ kx0) &* channels
+            let firstTap = ky0 &* g.kernelW &+ kx0
             let rows = ky1 &- ky0
             switch kx1 &- kx0 {
-            case 3: position(out, origin, wOrigin, rows: rows, cols: 3)
-            case 2: position(out, origin, wOrigin, rows: rows, cols: 2)
-            case 1: position(out, origin, wOrigin, rows: rows, cols: 1)
-            case let cols: position(out, origin, wOrigin, rows: rows, cols: cols)
+            case 3: position(out, origin, firstTap, rows: rows, cols: 3)
+            case 2: position(out, origin, firstTap, rows: rows, cols: 2)
+            case 1: position(out, origin, firstTap, rows: rows, cols: 1)
+            case let cols: position(out, origin, firstTap, rows: rows, cols: cols)
             }
             out += channels
         }

@@ -20,9 +20,13 @@ public struct AddParameters {
     }
 }
 
+/// Scratch of `addInt8`: each input's 256 rescaled values.
+public let addScratchBytes = 2 * 256 * 4
+
 /// Mantissas must be non-negative (quantizeMultiplier's are; the blob validation checks it).
+/// scratch: `addScratchBytes`, 4-byte aligned.
 public func addInt8(_ a: UnsafePointer<Int8>, _ b: UnsafePointer<Int8>, _ y: UnsafeMutablePointer<Int8>, count: Int,
-                    _ p: AddParameters) {
+                    _ p: AddParameters, scratch: UnsafeMutablePointer<Int32>) {
     // Mantissas are non-negative (validated), so the short form of the multiply applies.
     let shift = p.leftShift
     let (m1, s1, z1) = (p.input1.mantissa, p.input1.shift, p.input1ZeroPoint)
@@ -42,10 +46,28 @@ public func addInt8(_ a: UnsafePointer<Int8>, _ b: UnsafePointer<Int8>, _ y: Uns
         let (n1, n2, no) = (nudge(r1), nudge(r2), nudge(ro) &+ (zo &<< ro))
         let (k1, k2, ko) = (mask(r1), mask(r2), mask(ro))
         let up = shift &+ 1
-        for i in 0..<count {
-            let x1 = hard_bounded_scale((Int32(a[i]) &- z1) &<< up, m1, r1, k1, n1)
-            let x2 = hard_bounded_scale((Int32(b[i]) &- z2) &<< up, m2, r2, k2, n2)
-            y[i] = clampToInt8(hard_bounded_scale((x1 &+ x2) &<< 1, mo, ro, ko, no), lo, hi)
+        // Each input's rescaled value depends on its byte alone: 2 x 256 of them, computed
+        // first, turn two multiplies and their rounding per element into two table loads.
+        let t1 = scratch + 128, t2 = scratch + 384   // t[v] for v in -128...127
+        for v in Int32(-128)...127 {
+            t1[Int(v)] = hard_bounded_scale((v &- z1) &<< up, m1, r1, k1, n1)
+            t2[Int(v)] = hard_bounded_scale((v &- z2) &<< up, m2, r2, k2, n2)
+        }
+        var a = a, b = b, y = y
+        if ro > 0 {
+            // The output's rounding shift without the mask (ro >= 1): hard_bounded_requantize's
+            // form, whose SSAT is the int8 clamp; then the activation's bounds.
+            for _ in 0..<count {
+                let sum = t1[Int(a.pointee)] &+ t2[Int(b.pointee)]
+                y.pointee = clampToInt8(hard_bounded_requantize(sum, mo, ro, no), lo, hi)
+                a += 1; b += 1; y += 1
+            }
+        } else {
+            for _ in 0..<count {
+                let sum = t1[Int(a.pointee)] &+ t2[Int(b.pointee)]
+                y.pointee = clampToInt8(hard_bounded_scale(sum &<< 1, mo, ro, ko, no), lo, hi)
+                a += 1; b += 1; y += 1
+            }
         }
         return
     }
