@@ -78,8 +78,24 @@ public func convolveDense<R: ChannelRequantizer>(
         if direct { return x + ((oy &* g.strideH) &* xs.width &+ ox &* g.strideW) &* cin }
         var d = dst
         var iy = oy &* g.strideH &- g.padH
+        let ix0 = ox &* g.strideW &- g.padW
+        if g.dilationW == 1 && ix0 >= 0 && ix0 &+ g.kernelW <= xs.width {
+            // The whole kernel row is in bounds: its kw x Cin bytes are contiguous in NHWC, one
+            // copy per row (the RGB stem: 9 bytes, not three copies of 3).
+            let rowBytes = g.kernelW &* cin
+            for _ in 0..<g.kernelH {
+                if iy >= 0 && iy < xs.height {
+                    copyBytes(d, x + (iy &* xs.width &+ ix0) &* cin, rowBytes)
+                } else {
+                    for i in 0..<rowBytes { d[i] = fill }
+                }
+                d += rowBytes
+                iy &+= g.dilationH
+            }
+            return UnsafePointer(dst)
+        }
         for _ in 0..<g.kernelH {
-            var ix = ox &* g.strideW &- g.padW
+            var ix = ix0
             for _ in 0..<g.kernelW {
                 if iy >= 0 && iy < xs.height && ix >= 0 && ix < xs.width {
                     copyBytes(d, x + (iy &* xs.width &+ ix) &* cin, cin)
