@@ -22,11 +22,25 @@ public struct CheckpointInfo: Codable, Equatable, Sendable {
     public var classes: Int
     /// nil (the key absent): segmentation, as every checkpoint before pretraining existed.
     public var task: ModelTask?
+    /// The widths and depths of a resized single-branch variant (`hard mcu fit`); nil (the key
+    /// absent): the variant as the zoo builds it.
+    public var architecture: LiteConfig?
 
-    public init(variant: Variant, classes: Int, task: ModelTask = .segmentation) {
+    public init(variant: Variant, classes: Int, task: ModelTask = .segmentation, architecture: LiteConfig? = nil) {
         self.variant = variant
         self.classes = classes
         self.task = task == .segmentation ? nil : task
+        self.architecture = architecture
+    }
+
+    /// Why the description cannot be built, nil when it can.
+    var problem: String? {
+        let range = Zoo.classRange(for: modelTask)
+        if !range.contains(classes) { return "'classes' is \(classes), outside \(range)" }
+        guard let a = architecture else { return nil }
+        if variant == .gpu { return "'architecture' resizes a single-branch variant; \(variant.rawValue) takes none" }
+        if modelTask != .segmentation { return "'architecture' is for segmentation models" }
+        return a.problem.map { "'architecture': \($0)" }
     }
 
     public var modelTask: ModelTask { task ?? .segmentation }
@@ -43,10 +57,16 @@ public enum Checkpoint {
     }
 
     public static func save(_ model: HARDNetwork, to path: String) throws {
-        let info = CheckpointInfo(variant: model.variant, classes: model.classes, task: model.task)
+        let info = CheckpointInfo(variant: model.variant, classes: model.classes, task: model.task,
+                                  architecture: Zoo.recordedArchitecture(model))
         var metadata = ["format": info.format, "version": String(info.version), "variant": info.variant.rawValue,
                         "classes": String(info.classes)]
         if let task = info.task { metadata["task"] = task.rawValue }
+        if let a = info.architecture {
+            let compact = JSONEncoder()
+            compact.outputFormatting = [.sortedKeys]
+            metadata["architecture"] = String(decoding: try compact.encode(a), as: UTF8.self)
+        }
         let blob = try SafeTensors.encode(model.stateDict(), metadata: metadata)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -67,10 +87,7 @@ public enum Checkpoint {
                 guard info.format == "hard-checkpoint", info.version == 1 else {
                     throw CheckpointError(file: jsonPath, problem: "not a version-1 hard checkpoint description")
                 }
-                let range = Zoo.classRange(for: info.modelTask)
-                guard range.contains(info.classes) else {
-                    throw CheckpointError(file: jsonPath, problem: "'classes' is \(info.classes), outside \(range)")
-                }
+                if let p = info.problem { throw CheckpointError(file: jsonPath, problem: p) }
                 return info
             } catch let e as CheckpointError {
                 throw e
@@ -88,7 +105,15 @@ public enum Checkpoint {
         guard Zoo.classRange(for: task).contains(c) else {
             throw CheckpointError(file: path, problem: "metadata 'classes' is \(c), outside \(Zoo.classRange(for: task))")
         }
-        return CheckpointInfo(variant: v, classes: c, task: task)
+        var architecture: LiteConfig?
+        if let text = metadata["architecture"] {
+            do { architecture = try JSONDecoder().decode(LiteConfig.self, from: Data(text.utf8)) } catch {
+                throw CheckpointError(file: path, problem: "metadata 'architecture' is not a valid architecture (\(error))")
+            }
+        }
+        let info = CheckpointInfo(variant: v, classes: c, task: task, architecture: architecture)
+        if let p = info.problem { throw CheckpointError(file: path, problem: "metadata \(p)") }
+        return info
     }
 
     static func readTensors(_ path: String) throws -> ([String: Tensor], [String: String]) {
@@ -116,7 +141,7 @@ public enum Checkpoint {
             throw CheckpointError(file: path, problem: "is an encoder pretrained for classification (`hard train --task classification`), "
                                   + "not a segmentation model; start a segmentation run from it with `hard train --init-from`")
         }
-        let model = Zoo.make(info.variant, classes: info.classes)
+        let model = Zoo.make(info.variant, classes: info.classes, architecture: info.architecture)
         try load(path, into: model)
         return model
     }
@@ -124,7 +149,8 @@ public enum Checkpoint {
     /// Builds the model of either task the checkpoint describes and loads its weights.
     public static func loadAnyTask(_ path: String) throws -> HARDNetwork {
         let info = try info(at: path)
-        let model = Zoo.make(info.variant, classes: info.classes, task: info.modelTask)
+        let model = info.architecture != nil ? Zoo.make(info.variant, classes: info.classes, architecture: info.architecture)
+            : Zoo.make(info.variant, classes: info.classes, task: info.modelTask)
         try load(path, into: model)
         return model
     }

@@ -13,19 +13,24 @@ public enum ModelChoice {
 
     /// The variant a `--model` value names.
     public static func variant(_ name: String, _ flag: String = "--model") throws -> Variant {
-        guard let v = Variant(name: name) else {
-            throw OptionError("\(flag): unknown model '\(name)'; one of \(Variant.allCases.map(\.rawValue).joined(separator: ", "))")
+        try resolve(name, flag).variant
+    }
+
+    /// The variant and architecture (nil: the variant's own) a `--model` value names.
+    public static func resolve(_ name: String, _ flag: String = "--model") throws -> (variant: Variant, architecture: LiteConfig?) {
+        guard let r = Zoo.resolve(name) else {
+            throw OptionError("\(flag): unknown model '\(name)'; one of \(Zoo.modelNames.joined(separator: ", "))")
         }
-        return v
+        return r
     }
 
     /// Throws when `model` or `classes` (as given on the command line, nil when not) differ
     /// from what the checkpoint holds.
     public static func check(model: String?, classes: Int?, against info: CheckpointInfo, checkpoint: String) throws {
         if let model {
-            let v = try variant(model)
-            if v != info.variant {
-                throw OptionError("--model \(v.rawValue) conflicts with the checkpoint's \(info.variant.rawValue) (\(checkpoint)); drop --model")
+            let (v, a) = try resolve(model)
+            if v != info.variant || (a != nil && a != info.architecture) {
+                throw OptionError("--model \(model) conflicts with the checkpoint's \(info.variant.rawValue)\(info.architecture == nil ? "" : " (resized)") (\(checkpoint)); drop --model")
             }
         }
         if let classes, classes != info.classes {
@@ -42,9 +47,9 @@ public enum ModelChoice {
             return try Checkpoint.load(checkpoint)
         }
         guard let name = model ?? defaultModel else { throw OptionError("give --model or --checkpoint") }
-        let v = try variant(name)
+        let (v, a) = try resolve(name)
         let c = classes ?? defaultClasses
         try checkClasses(c)
-        return Zoo.make(v, classes: c, seed: seed)
+        return Zoo.make(v, classes: c, seed: seed, architecture: a)
     }
 }

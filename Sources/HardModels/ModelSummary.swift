@@ -11,7 +11,8 @@ public struct ModelSummary: Codable, Sendable {
     public let params: Int
     /// Multiply-accumulates of one inference at height x width (see `OpTrace` for what counts).
     public let macs: Int
-    public let paperParams: Int
+    /// nil for a named resize (`Zoo.namedModels`): the paper has no such model.
+    public let paperParams: Int?
     public let paperMACs: Int?
     /// Parameters including the training-only auxiliary heads.
     public let trainingParams: Int
@@ -32,15 +33,26 @@ public struct ModelSummary: Codable, Sendable {
         return ModelSummary(name: v.rawValue, classes: c, height: h, width: w, params: model.inferenceParameterCount, macs: macs,
                             paperParams: v.paperParameters, paperMACs: v.paperMACs, trainingParams: model.parameterCount)
     }
+
+    /// A named resize, at its variant's paper setting unless overridden.
+    public static func measure(_ m: Zoo.NamedModel, classes: Int? = nil, height: Int? = nil, width: Int? = nil) throws -> ModelSummary {
+        let setting = m.variant.paperSetting
+        let c = classes ?? setting.classes, h = height ?? setting.height, w = width ?? setting.width
+        let model = Zoo.make(m.variant, classes: c, architecture: m.architecture)
+        let macs = try Graph.trace(model, height: h, width: w).macs
+        return ModelSummary(name: m.name, classes: c, height: h, width: w, params: model.inferenceParameterCount, macs: macs,
+                            paperParams: nil, paperMACs: nil, trainingParams: model.parameterCount)
+    }
 }
 
 /// Per-module MACs and parameters of one variant, grouped at a key depth.
 public enum ModelBreakdown {
-    public static func lines(_ v: Variant, classes: Int? = nil, height: Int? = nil, width: Int? = nil, depth: Int = 2) throws -> [String] {
+    public static func lines(_ v: Variant, classes: Int? = nil, height: Int? = nil, width: Int? = nil, depth: Int = 2,
+                             architecture: LiteConfig? = nil) throws -> [String] {
         let setting = v.paperSetting
         let c = classes ?? setting.classes, h = height ?? setting.height, w = width ?? setting.width
         try MemoryEstimate.check(.inference, variant: v, classes: c, height: h, width: w)
-        let model = Zoo.make(v, classes: c)
+        let model = Zoo.make(v, classes: c, architecture: architecture)
         let report = Complexity.measure(model, inputShape: [1, 3, h, w])
         func group(_ key: String) -> String { key.split(separator: ".").prefix(depth).joined(separator: ".") }
         var order: [String] = [], macs: [String: Int] = [:], params: [String: Int] = [:]

@@ -57,11 +57,14 @@ public struct TrainConfig: Codable, Sendable, Equatable {
     public var classWeights: ClassWeights? = nil
     /// Also write a TensorBoard events file into `output` (`TensorBoardLog`).
     public var tensorboard = true
+    /// Widths and depths that resize a single-branch model (`LiteConfig`; `hard mcu fit`
+    /// writes one); nil: the variant as the zoo builds it.
+    public var architecture: LiteConfig? = nil
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case model, dataset, iterations, flip, photometric, warmup, seed, output, task, tensorboard
+        case model, dataset, iterations, flip, photometric, warmup, seed, output, task, tensorboard, architecture
         case initFrom = "init_from", loss
         case ohemThreshold = "ohem_threshold", ohemMinKept = "ohem_min_kept", classWeights = "class_weights"
         case batchSize = "batch_size", cropHeight = "crop_height", cropWidth = "crop_width"
@@ -104,6 +107,7 @@ public struct TrainConfig: Codable, Sendable, Equatable {
         ohemMinKept = try c.decodeIfPresent(Int.self, forKey: .ohemMinKept) ?? d.ohemMinKept
         classWeights = try c.decodeIfPresent(ClassWeights.self, forKey: .classWeights)
         tensorboard = try c.decodeIfPresent(Bool.self, forKey: .tensorboard) ?? d.tensorboard
+        architecture = try c.decodeIfPresent(LiteConfig.self, forKey: .architecture)
     }
 
     /// The OHEM selection when `loss` is ohem.
@@ -112,7 +116,11 @@ public struct TrainConfig: Codable, Sendable, Equatable {
     /// The warm-up length actually used.
     public var warmupIterations: Int { warmup ?? Int((Double(iterations) * 6550 / 30000).rounded()) }
 
-    public var variant: Variant? { Variant(name: model) }
+    public var variant: Variant? { Zoo.resolve(model)?.variant }
+
+    /// The architecture the run builds: `architecture`, else that of a named resize
+    /// (`model: hard-edge-rt`), else nil (the variant's own).
+    public var resolvedArchitecture: LiteConfig? { architecture ?? Zoo.resolve(model)?.architecture }
 
     /// The task `task` names (validated: never nil after `validate`).
     public var modelTask: ModelTask? { ModelTask(rawValue: task) }
@@ -165,11 +173,21 @@ public struct TrainConfig: Codable, Sendable, Equatable {
                          "crop_height", "crop_width", "scale_min", "scale_max", "lr_start", "lr_peak", "lr_end",
                          "weight_decay", "aux_weight", "val_interval", "val_images", "checkpoint_interval",
                          "log_interval", "loader_workers", "task", "init_from", "loss", "ohem_threshold",
-                         "ohem_min_kept", "class_weights", "tensorboard"])
+                         "ohem_min_kept", "class_weights", "tensorboard", "architecture"])
         if let bad = dict.keys.sorted().first(where: { !known.contains($0) }) { throw ConfigError("unknown key '\(bad)'") }
         if let ds = dict["dataset"] as? [String: Any],
            let bad = ds.keys.sorted().first(where: { !DatasetConfig.knownKeys.contains($0) }) {
             throw ConfigError("unknown key 'dataset.\(bad)'")
+        }
+        if let a = dict["architecture"] as? [String: Any] {
+            if let bad = a.keys.sorted().first(where: { !["stem", "stages", "sa_expansion", "sa_dilations"].contains($0) }) {
+                throw ConfigError("unknown key 'architecture.\(bad)'")
+            }
+            for case let stage as [String: Any] in a["stages"] as? [Any] ?? [] {
+                if let bad = stage.keys.sorted().first(where: { !["channels", "blocks", "stride", "expansion"].contains($0) }) {
+                    throw ConfigError("unknown key 'architecture.stages.\(bad)'")
+                }
+            }
         }
     }
 
@@ -208,7 +226,7 @@ public struct TrainConfig: Codable, Sendable, Equatable {
     /// Checks ranges; the message names the key.
     public func validate() throws {
         guard variant != nil else {
-            throw ConfigError("'model': unknown model '\(model)'; one of \(Variant.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw ConfigError("'model': unknown model '\(model)'; one of \(Zoo.modelNames.joined(separator: ", "))")
         }
         func need(_ ok: Bool, _ key: String, _ what: String) throws { if !ok { throw ConfigError("'\(key)': \(what)") } }
         try need(iterations > 0, "iterations", "must be positive")
@@ -234,6 +252,11 @@ public struct TrainConfig: Codable, Sendable, Equatable {
         if case .values(let w)? = classWeights {
             try need(!w.isEmpty && w.allSatisfy { $0.isFinite && $0 >= 0 } && w.contains { $0 > 0 }, "class_weights",
                      "one finite, non-negative weight per class (not all 0), or auto")
+        }
+        if let architecture = resolvedArchitecture {
+            try need(variant != .gpu, "architecture", "resizes a single-branch model (hard-s, -xs, -xxs, -edge), not \(model)")
+            try need(modelTask == .segmentation, "architecture", "is for segmentation runs")
+            if let p = architecture.problem { throw ConfigError("'architecture': \(p)") }
         }
         try dataset.validate()
         if modelTask == .classification && dataset.kind != "imagenet" {

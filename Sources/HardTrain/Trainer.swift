@@ -82,7 +82,8 @@ public final class Trainer {
         // Before the first allocation of the run: refuse a crop and batch that cannot fit.
         try MemoryEstimate.check(.training, variant: config.variant!, classes: trainSet.classCount,
                                  height: config.cropHeight, width: config.cropWidth, batch: config.batchSize)
-        model = Zoo.make(config.variant!, classes: trainSet.classCount, seed: config.seed, task: task)
+        model = config.resolvedArchitecture.map { Zoo.make(config.variant!, classes: trainSet.classCount, seed: config.seed, architecture: $0) }
+            ?? Zoo.make(config.variant!, classes: trainSet.classCount, seed: config.seed, task: task)
         if let initFrom = config.initFrom, !resume {
             try OutputGuard.check(outputs: written.map { (config.output as NSString).appendingPathComponent($0) },
                                   against: [OutputGuard.Input(initFrom, "the init_from checkpoint")])

@@ -10,7 +10,7 @@ struct McuCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mcu",
         abstract: "int8 quantization and the Cortex-M7 firmware (Embedded Swift, run under qemu).",
-        subcommands: [McuBuildCommand.self, McuRunCommand.self, McuCyclesCommand.self, McuPackageCommand.self])
+        subcommands: [McuBuildCommand.self, McuRunCommand.self, McuCyclesCommand.self, McuPackageCommand.self, McuFitCommand.self])
 }
 
 /// Options shared by `mcu build` and `mcu run`.

@@ -48,6 +48,7 @@ struct ModelsCommand: ParsableCommand {
         let rows: [ModelSummary]
         do {
             rows = try Variant.allCases.map { try ModelSummary.measure($0, classes: classes, height: height, width: width) }
+                + Zoo.namedModels.map { try ModelSummary.measure($0, classes: classes, height: height, width: width) }
         } catch {
             throw fail(error)
         }
@@ -59,21 +60,21 @@ struct ModelsCommand: ParsableCommand {
         }
         func m(_ v: Int) -> String { String(format: "%.3fM", Double(v) / 1e6) }
         func g(_ v: Int) -> String { v < 100_000_000 ? String(format: "%.1fM", Double(v) / 1e6) : String(format: "%.2fG", Double(v) / 1e9) }
-        print("name       input      classes  params    (paper)   MACs     (paper)   FLOPs")
+        print("name          input      classes  params    (paper)   MACs     (paper)   FLOPs")
         for r in rows {
             let input = "\(r.height)x\(r.width)".padding(toLength: 10, withPad: " ", startingAt: 0)
-            print(r.name.padding(toLength: 10, withPad: " ", startingAt: 0) + " " + input + " "
+            print(r.name.padding(toLength: 13, withPad: " ", startingAt: 0) + " " + input + " "
                   + String(r.classes).padding(toLength: 8, withPad: " ", startingAt: 0) + " "
                   + m(r.params).padding(toLength: 9, withPad: " ", startingAt: 0) + " "
-                  + m(r.paperParams).padding(toLength: 9, withPad: " ", startingAt: 0) + " "
+                  + (r.paperParams.map(m) ?? "-").padding(toLength: 9, withPad: " ", startingAt: 0) + " "
                   + g(r.macs).padding(toLength: 8, withPad: " ", startingAt: 0) + " "
                   + (r.paperMACs.map(g) ?? "-").padding(toLength: 9, withPad: " ", startingAt: 0) + " "
                   + g(2 * r.macs))
         }
-        if let d = detail, let v = Variant(name: d) {
+        if let d = detail, let (v, architecture) = Zoo.resolve(d) {
             print("")
             do {
-                for line in try ModelBreakdown.lines(v, classes: classes, height: height, width: width, depth: depth) { print(line) }
+                for line in try ModelBreakdown.lines(v, classes: classes, height: height, width: width, depth: depth, architecture: architecture) { print(line) }
             } catch {
                 throw fail(error)
             }

@@ -35,6 +35,40 @@ final class CheckpointTests: XCTestCase {
         XCTAssertEqual(leftovers, [])
     }
 
+    /// A resized model (`architecture`) round-trips through the JSON and, alone, through the
+    /// safetensors metadata; the zoo's own sizes record none; a damaged architecture is an
+    /// error naming the file and the key, never a crash or a huge allocation.
+    func testResizedArchitectureRoundTripsAndIsValidated() throws {
+        var a = Zoo.lite(.edge)
+        a.stem = 8; a.stages[0].channels = 8; a.stages[1].channels = 24; a.stages[1].blocks = 1
+        a.saDilations = [[4, 2, 1]]
+        let model = Zoo.make(.edge, classes: 5, seed: 2, architecture: a)
+        try Checkpoint.save(model, to: path("r.safetensors"))
+        XCTAssertEqual(try Checkpoint.info(at: path("r.safetensors")).architecture, a)
+        let loaded = try Checkpoint.load(path("r.safetensors"))
+        XCTAssertEqual((loaded as? HARDLite)?.config, a)
+        XCTAssertEqual(loaded.inferenceParameterCount, model.inferenceParameterCount)
+        try FileManager.default.removeItem(atPath: path("r.json"))
+        XCTAssertEqual((try Checkpoint.load(path("r.safetensors")) as? HARDLite)?.config, a, "from the metadata alone")
+
+        try Checkpoint.save(Zoo.make(.edge, classes: 5), to: path("plain.safetensors"))
+        XCTAssertNil(try Checkpoint.info(at: path("plain.safetensors")).architecture)
+        XCTAssertEqual(Zoo.resolve("edge-rt")?.architecture, Zoo.edgeRT)
+        XCTAssertEqual(Zoo.resolve("hard-edge")?.architecture, nil)
+
+        try Checkpoint.save(model, to: path("d.safetensors"))
+        let json = try String(contentsOfFile: path("d.json"), encoding: .utf8)
+        for (from, to, expected) in [("\"stem\" : 8", "\"stem\" : 100000", "'stem' is 100000"),
+                                     ("\"sa_expansion\" : 4", "\"sa_expansion\" : 0", "'sa_expansion' is 0")] {
+            XCTAssertTrue(json.contains(from), from)
+            try json.replacingOccurrences(of: from, with: to).write(toFile: path("d.json"), atomically: true, encoding: .utf8)
+            XCTAssertThrowsError(try Checkpoint.load(path("d.safetensors"))) { e in
+                let text = "\(e)"
+                XCTAssertTrue(text.contains("d.json") && text.contains(expected), text)
+            }
+        }
+    }
+
     func testALoneSafetensorsFileStillLoadsFromItsMetadata() throws {
         try Checkpoint.save(Zoo.make(.edge, classes: 11), to: path("e.safetensors"))
         try FileManager.default.removeItem(atPath: path("e.json"))

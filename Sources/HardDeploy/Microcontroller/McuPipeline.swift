@@ -108,11 +108,18 @@ public enum McuPipeline {
 
     /// The model the settings name, quantized (calibration on the train split, float vs int8
     /// on the val split, as `hard mcu build|run|package` do).
-    public static func quantize(_ o: Settings, log: (String) -> Void) throws
+    /// `model`: a network to take instead of the one the settings name (`hard mcu fit`'s
+    /// untrained candidates).
+    public static func quantize(_ o: Settings, model: HARDNetwork? = nil, log: (String) -> Void) throws
         -> (HARDNetwork, MicroQuantizationOptions, MicroQuantizationResult) {
-        let net = try ModelChoice.make(model: o.model, classes: o.classes, checkpoint: o.checkpoint, defaultModel: "hard-edge",
+        let net: HARDNetwork
+        if let model {
+            net = model
+        } else {
+            net = try ModelChoice.make(model: o.model, classes: o.classes, checkpoint: o.checkpoint, defaultModel: "hard-edge",
                                        defaultClasses: 11)
-        if o.checkpoint == nil { log("warning: no --checkpoint: quantizing untrained (seeded) weights") }
+            if o.checkpoint == nil { log("warning: no --checkpoint: quantizing untrained (seeded) weights") }
+        }
         var options = MicroQuantizationOptions(height: o.height, width: o.width,
                                                dataset: try o.config.map { try TrainConfig.load($0).dataset })
         options.calibrationImages = o.calibrationImages
@@ -126,7 +133,7 @@ public enum McuPipeline {
 
     /// Quantizes, writes the blob and the test input into the output folder, builds the
     /// firmware around them; returns the report so far and the ELF's path.
-    public static func build(_ o: Settings, log: (String) -> Void) throws -> (McuReport, String) {
+    public static func build(_ o: Settings, model: HARDNetwork? = nil, log: (String) -> Void) throws -> (McuReport, String) {
         let dir = o.outputDirectory
         let blobPath = dir + "/model.hrdq", inputPath = dir + "/input.rgb", reportPath = dir + "/report.json"
         // Nothing the build writes may be one of its inputs, nor land in the firmware sources.
@@ -136,7 +143,7 @@ public enum McuPipeline {
         }
         if let c = o.config { inputs.append(OutputGuard.Input(c, "the --config file")) }
         try OutputGuard.check(outputs: [dir, blobPath, inputPath, reportPath, dir + "/firmware"], against: inputs)
-        let (net, options, q) = try quantize(o, log: log)
+        let (net, options, q) = try quantize(o, model: model, log: log)
 
         try Folder.create(dir)
         try AtomicFile.write(q.blob, to: blobPath)

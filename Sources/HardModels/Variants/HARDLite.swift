@@ -13,12 +13,46 @@ public struct BottleneckStage: Sendable, Codable, Equatable {
     }
 }
 
-/// Widths and depths of a single-branch variant (S, XS, XXS, Edge).
+/// Widths and depths of a single-branch variant (S, XS, XXS, Edge). A checkpoint or a
+/// training config may carry one (`architecture`) to resize a variant: `hard mcu fit` sizes
+/// HARD-Edge to a latency budget this way. Keys in files: stem, stages (channels, blocks,
+/// stride, expansion), sa_expansion, sa_dilations (three rates per SA block).
 public struct LiteConfig: Sendable, Codable, Equatable {
     public var stem: Int
     public var stages: [BottleneckStage]
     public var saExpansion: Int
     public var saDilations: [[Int]]
+
+    public init(stem: Int, stages: [BottleneckStage], saExpansion: Int, saDilations: [[Int]]) {
+        self.stem = stem; self.stages = stages; self.saExpansion = saExpansion; self.saDilations = saDilations
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case stem, stages, saExpansion = "sa_expansion", saDilations = "sa_dilations"
+    }
+
+    /// What makes the config unbuildable (or absurdly large, as a damaged file could ask),
+    /// nil when it is fine.
+    public var problem: String? {
+        func outside(_ v: Int, _ r: ClosedRange<Int>, _ what: String) -> String? {
+            r.contains(v) ? nil : "\(what) is \(v), outside \(r.lowerBound)...\(r.upperBound)"
+        }
+        if let p = outside(stem, 1...512, "'stem'") { return p }
+        if let p = outside(stages.count, 1...8, "the number of 'stages'") { return p }
+        for (i, s) in stages.enumerated() {
+            if let p = outside(s.channels, 1...1024, "stage \(i) 'channels'") ?? outside(s.blocks, 1...16, "stage \(i) 'blocks'")
+                ?? outside(s.expansion, 1...8, "stage \(i) 'expansion'") { return p }
+            if s.stride != 1 && s.stride != 2 { return "stage \(i) 'stride' is \(s.stride), not 1 or 2" }
+        }
+        if let p = outside(saExpansion, 1...8, "'sa_expansion'") ?? outside(saDilations.count, 1...6, "the number of SA blocks ('sa_dilations')") {
+            return p
+        }
+        for (i, d) in saDilations.enumerated() {
+            if d.count != 3 { return "SA block \(i) has \(d.count) dilation rates, not 3" }
+            if let bad = d.first(where: { !(1...64).contains($0) }) { return "SA block \(i) dilation \(bad) is outside 1...64" }
+        }
+        return nil
+    }
 }
 
 /// HARD-S, XS, XXS (paper §3.3, Fig. 5 top) and HARD-Edge (Fig. 5 bottom).
@@ -35,8 +69,11 @@ public final class HARDLite: HARDNetwork {
     public let encoder: [InvertedBottleneck]
     public let decoder: SerializedAtrous
     public let head: SegmentationHead
+    /// The widths and depths it was built with (`Zoo.lite(variant)` unless resized).
+    public let config: LiteConfig
 
     public init(variant: Variant, config: LiteConfig, classes: Int, seed: UInt64 = 0) {
+        self.config = config
         var rng = SeededGenerator(seed: seed)
         stem = ConvBNAct(3, config.stem, kernel: 3, stride: 2, generator: &rng)
         var blocks: [InvertedBottleneck] = []

@@ -43,6 +43,42 @@ public enum Zoo {
         }
     }
 
+    /// A named resize of a variant: `--model`/`model:` accept its name, and its checkpoints
+    /// record the variant with the architecture (`CheckpointInfo.architecture`).
+    public struct NamedModel: Sendable {
+        public let name: String
+        public let variant: Variant
+        public let architecture: LiteConfig
+        public let about: String
+    }
+
+    /// HARD-Edge sized by `hard mcu fit` to the paper's 30.1 ms at 216 MHz (64x64) by the
+    /// Cortex-M7 cycle model (docs/microcontroller.md, "Sizing to a budget").
+    /// `hard mcu fit`'s pick of 18 candidates (2026-12-04): widths x0.75, one block in the
+    /// last stage, one SA block (the middle rates): 26,147 parameters, 2.62M MACs, 24.1 ms by
+    /// the cycle model, the best int8 mIoU of the three largest within 30.1 ms.
+    public static let edgeRT = LiteConfig(
+        stem: 12, stages: [BottleneckStage(12, blocks: 1, stride: 2, expansion: 2),
+                           BottleneckStage(36, blocks: 1, stride: 2, expansion: 3)],
+        saExpansion: 4, saDilations: [[4, 2, 1]])
+
+    public static let namedModels = [
+        NamedModel(name: "hard-edge-rt", variant: .edge, architecture: edgeRT,
+                   about: "HARD-Edge sized by hard mcu fit to 30.1 ms at 216 MHz on the Cortex-M7 (64x64)"),
+    ]
+
+    /// Every model name `--model` takes: the variants, then the named resizes.
+    public static var modelNames: [String] { Variant.allCases.map(\.rawValue) + namedModels.map(\.name) }
+
+    /// The variant and architecture (nil: the variant's own) a model name means; "hard-xxs",
+    /// "xxs", "HARD-XXS", "hard-edge-rt", "edge-rt" all parse.
+    public static func resolve(_ name: String) -> (variant: Variant, architecture: LiteConfig?)? {
+        if let v = Variant(name: name) { return (v, nil) }
+        let n = name.lowercased()
+        guard let m = namedModels.first(where: { $0.name == n || $0.name == "hard-" + n }) else { return nil }
+        return (m.variant, m.architecture)
+    }
+
     /// Class counts `hard` accepts anywhere (flags, configs, checkpoints). Label maps are
     /// 8-bit (PNG masks, `LabelMap`) with 255 as the ignore index, so 255 classes is the most
     /// a prediction can name; the field's sets fit (COCO-Stuff 171, ADE20K 150, Cityscapes 19).
@@ -58,12 +94,24 @@ public enum Zoo {
     }
 
     /// Builds a variant with freshly initialised (seeded) weights.
-    public static func make(_ v: Variant, classes: Int, seed: UInt64 = 0) -> HARDNetwork {
+    /// `architecture` resizes a single-branch variant (nil: its own widths and depths); it
+    /// must be valid (`LiteConfig.problem` nil) and HARD-GPU takes none.
+    public static func make(_ v: Variant, classes: Int, seed: UInt64 = 0, architecture: LiteConfig? = nil) -> HARDNetwork {
         precondition(classRange.contains(classes), "\(classes) classes is outside \(classRange); validate before building")
+        precondition(architecture?.problem == nil, "invalid architecture: validate before building")
         switch v {
-        case .gpu: return HARDGPU(config: gpu, classes: classes, seed: seed)
-        default: return HARDLite(variant: v, config: lite(v), classes: classes, seed: seed)
+        case .gpu:
+            precondition(architecture == nil, "HARD-GPU takes no LiteConfig")
+            return HARDGPU(config: gpu, classes: classes, seed: seed)
+        default: return HARDLite(variant: v, config: architecture ?? lite(v), classes: classes, seed: seed)
         }
+    }
+
+    /// The architecture a checkpoint of `model` records: its LiteConfig when it was resized,
+    /// nil for a variant as the zoo builds it.
+    public static func recordedArchitecture(_ model: HARDNetwork) -> LiteConfig? {
+        guard let lite = model as? HARDLite, lite.config != Zoo.lite(model.variant) else { return nil }
+        return lite.config
     }
 
     /// Builds a variant for a task: the segmentation network, or its encoder with a
