@@ -96,9 +96,9 @@ public final class Trainer {
         if resume {
             let saved = try TrainingState.load(from: statePath, model: model, optimizer: optimizer)
             let a = saved.config, b = config
-            guard a.model == b.model, a.batchSize == b.batchSize, a.seed == b.seed, a.cropHeight == b.cropHeight,
+            guard a.model == b.model, a.resolvedArchitecture == b.resolvedArchitecture, a.batchSize == b.batchSize, a.seed == b.seed, a.cropHeight == b.cropHeight,
                   a.cropWidth == b.cropWidth, a.dataset == b.dataset else {
-                throw ConfigError("\(statePath): the run was started with another model, dataset, batch, crop or seed; resuming would not continue it")
+                throw ConfigError("\(statePath): the run was started with another model or architecture, dataset, batch, crop or seed; resuming would not continue it")
             }
             guard saved.iteration <= config.iterations else {
                 throw ConfigError("\(statePath): the run is at iteration \(saved.iteration), past this run's \(config.iterations) iterations; raise --iterations to continue it")
