@@ -161,10 +161,7 @@ struct McuCyclesCommand: ParsableCommand {
             guard let elf else { return }
             let (trace, estimates) = try model.run(elf: elf)
             if json {
-                let enc = JSONEncoder()
-                enc.keyEncodingStrategy = .convertToSnakeCase
-                enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-                print(String(decoding: try enc.encode(estimates), as: UTF8.self))
+                print(String(decoding: try McuPipeline.reportJSON(estimates), as: UTF8.self))
                 return
             }
             print("\(trace.blocks.count) blocks translated; segment 0 is the whole inference, then one per op")
@@ -216,10 +213,7 @@ struct McuPackageCommand: ParsableCommand {
                 try McuPackage.check(&summary)
             }
             if options.json {
-                let enc = JSONEncoder()
-                enc.keyEncodingStrategy = .convertToSnakeCase
-                enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-                print(String(decoding: try enc.encode(summary), as: UTF8.self))
+                print(String(decoding: try McuPipeline.reportJSON(summary), as: UTF8.self))
             } else {
                 print("wrote \(summary.directory): lib/libhard_micro.a (\(summary.libraryBytes) bytes), include/hard_micro.h, model/ (blob \(summary.blobBytes) bytes, arena \(summary.arenaBytes) bytes), example/")
                 if let exact = summary.bitExact {

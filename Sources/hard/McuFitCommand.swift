@@ -84,10 +84,7 @@ struct McuFitCommand: ParsableCommand {
             let log: (String) -> Void = { line in if !json { print(line) } }
             let report = try McuFit.run(try settings, log: log)
             if json {
-                let enc = JSONEncoder()
-                enc.keyEncodingStrategy = .convertToSnakeCase
-                enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-                print(String(decoding: try enc.encode(report), as: UTF8.self))
+                print(String(decoding: try McuPipeline.reportJSON(report), as: UTF8.self))
             } else {
                 print("")
                 print(McuFit.table(report), terminator: "")

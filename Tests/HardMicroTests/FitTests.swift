@@ -52,6 +52,19 @@ final class FitTests: XCTestCase {
         XCTAssertTrue(table.contains("| w0.50-b1-sa1 (chosen) |"), table)
     }
 
+    /// Without --config the fit trains with configs/synthstreets-edge.yaml's recipe.
+    func testDefaultRecipeIsTheEdgeConfigs() throws {
+        let s = McuFit.Settings(budgetMs: 30.1, mhz: 216, flashBytes: 1 << 20, sramBytes: 320 << 10, height: 64, width: 64,
+                                config: nil, widths: [1], stageBlocks: [2], saBlocks: [3], train: 0, iterations: nil,
+                                output: "unused", firmware: "unused")
+        var fit = try McuFit.trainingConfig(s)
+        var edge = try TrainConfig.load(FirmwareTests.root.appendingPathComponent("configs/synthstreets-edge.yaml").path)
+        // What the fit sets itself: the output folder per candidate, no TensorBoard.
+        fit.output = edge.output
+        edge.tensorboard = false
+        XCTAssertEqual(fit, edge)
+    }
+
     /// The shipped hard-edge-rt is the search's w0.75-b1-sa1, built as the fit builds it.
     func testShippedEdgeRTIsTheFitsCandidate() {
         XCTAssertEqual(Zoo.edgeRT, McuFit.architecture(width: 0.75, stageBlocks: 1, saBlocks: 1))

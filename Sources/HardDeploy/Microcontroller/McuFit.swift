@@ -114,7 +114,9 @@ public enum McuFit {
         String(format: "w%.2f-b%d-sa%d", w, b, sa)
     }
 
-    /// The training config the candidates train with.
+    /// The training config the candidates train with. Without --config: the recipe of
+    /// configs/synthstreets-edge.yaml at the input size (written out so the command runs from
+    /// any folder; `FitTests` checks the two agree).
     static func trainingConfig(_ s: Settings) throws -> TrainConfig {
         var c: TrainConfig
         if let path = s.config {
@@ -219,10 +221,7 @@ public enum McuFit {
             budgetMs: s.budgetMs, mhz: s.mhz, flashLimitBytes: s.flashBytes, sramLimitBytes: s.sramBytes, height: s.height,
             width: s.width, candidates: candidates, chosen: chosen?.name, chosenConfig: chosenPath,
             method: "each candidate quantized (seeded weights, 4 calibration images) and run in the firmware under qemu; milliseconds from the Cortex-M7 cycle model at the given clock; the largest fitting candidates trained, quantized again and measured with their trained weights")
-        let enc = JSONEncoder()
-        enc.keyEncodingStrategy = .convertToSnakeCase
-        enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try AtomicFile.write(try enc.encode(report), to: "\(s.output)/fit.json")
+        try AtomicFile.write(try McuPipeline.reportJSON(report), to: "\(s.output)/fit.json")
         try AtomicFile.write(Data(table(report).utf8), to: "\(s.output)/fit.md")
         return report
     }
@@ -236,8 +235,8 @@ public enum McuFit {
             evaluationImages: evaluationImages, outputDirectory: directory, firmware: s.firmware, cpi: 1)
         var (report, elf) = try McuPipeline.build(settings, model: net, log: { _ in })
         try report.record(try MicroFirmware.run(elf: elf), cpi: 1)
-        try report.record(cycles: try CycleModel().run(elf: elf).estimates, mispredictPenalty: CycleModel().mispredictPenalty,
-                          macs: report.macs)
+        let cycles = CycleModel()
+        try report.record(cycles: try cycles.run(elf: elf).estimates, mispredictPenalty: cycles.mispredictPenalty, macs: report.macs)
         _ = try McuPipeline.write(report, to: directory, json: true)
         return report
     }

@@ -81,6 +81,14 @@ public struct McuCycleModelReport: Encodable {
 }
 
 public enum McuPipeline {
+    /// The JSON of every `hard mcu` report: snake_case keys, pretty-printed, keys sorted.
+    public static func reportJSON<T: Encodable>(_ value: T) throws -> Data {
+        let enc = JSONEncoder()
+        enc.keyEncodingStrategy = .convertToSnakeCase
+        enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return try enc.encode(value)
+    }
+
     /// What to quantize, with which data, and where the build goes (`hard mcu build|run`).
     public struct Settings {
         public var model: String?
@@ -167,10 +175,7 @@ public enum McuPipeline {
     /// Writes `report.json` into `dir` atomically; returns what the command prints: the JSON,
     /// or a few lines for people.
     public static func write(_ r: McuReport, to dir: String, json: Bool) throws -> String {
-        let enc = JSONEncoder()
-        enc.keyEncodingStrategy = .convertToSnakeCase
-        enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let data = try enc.encode(r)
+        let data = try reportJSON(r)
         try AtomicFile.write(data, to: dir + "/report.json")
         if json { return String(decoding: data, as: UTF8.self) }
         var lines = ["\(r.model) \(r.height)x\(r.width), \(r.classes) classes\(r.trained ? "" : " (untrained)")"]
