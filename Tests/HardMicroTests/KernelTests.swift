@@ -83,7 +83,7 @@ final class KernelTests: XCTestCase {
                                     padW: padding, dilationH: dilation, dilationW: dilation)
         XCTAssertEqual(geometry.outputSize(h, w).0, oh)
         let mantissas = multipliers.map(\.mantissa), shifts = multipliers.map(\.shift)
-        var scratch = [Int8](repeating: 0, count: max(6 * row, depthwiseScratchBytes(kernelH: kernel, kernelW: kernel, channels: cin)))
+        var scratch = [Int8](repeating: 0, count: max(denseScratchBytes(kernelH: kernel, kernelW: kernel, inputChannels: cin, padH: padding, padW: padding), depthwiseScratchBytes(kernelH: kernel, kernelW: kernel, channels: cin)))
         func run<R: ChannelRequantizer>(_ rq: R) -> [Int8] {
             var out = [Int8](repeating: 0, count: ys.count)
             scratch.withUnsafeMutableBytes { sp in

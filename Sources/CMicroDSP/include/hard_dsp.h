@@ -91,6 +91,17 @@ static inline uint32_t hard_ssub16(uint32_t x, uint32_t y) {
 #endif
 }
 
+/* Both halfwords of x plus those of y, wrapping (SADD16). */
+static inline uint32_t hard_sadd16(uint32_t x, uint32_t y) {
+#if HARD_DSP_NATIVE
+    return (uint32_t)__sadd16((int32_t)x, (int32_t)y);
+#else
+    uint32_t lo = ((x & 0xFFFF) + (y & 0xFFFF)) & 0xFFFF;
+    uint32_t hi = ((x >> 16) + (y >> 16)) & 0xFFFF;
+    return lo | (hi << 16);
+#endif
+}
+
 /* acc + x.lo * y.lo (SMLABB) and acc + x.hi * y.hi (SMLATT), signed halfwords. */
 static inline int32_t hard_smlabb(uint32_t x, uint32_t y, int32_t acc) {
 #if HARD_DSP_NATIVE
@@ -137,14 +148,33 @@ static inline int32_t hard_ssat8(int32_t x) {
 #endif
 }
 
+/* (c * 2^32 + a * b + 2^31) >> 32 (SMMLAR): c plus the rounded high word of a * b. */
+static inline int32_t hard_smmlar(int32_t a, int32_t b, int32_t c) {
+#if HARD_DSP_NATIVE
+    int32_t r;
+    __asm__("smmlar %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(c));
+    return r;
+#else
+    return (int32_t)((((int64_t)c << 32) + (int64_t)a * (int64_t)b + (1LL << 31)) >> 32);
+#endif
+}
+
 /* TFLite's requantization of acc by (mantissa, -shift) plus the output zero point, clamped to
- * int8, for |acc| < 2^30 and 1 <= shift <= 22 (`BoundedRequantizer`): SMMULR(2 acc, M) is
- * the rounding doubling high multiply; adding h >> 31 makes the rounding shift round half away
- * from zero; `offset` = 2^(shift-1) + zeroPoint * 2^shift is the rounding nudge and the zero
- * point in one add. Every intermediate stays below 2^31 in magnitude. */
+ * int8, for |acc| < 2^30, 1 <= shift <= 22 and mantissa > 0 (`BoundedRequantizer`), given
+ * acc2 = 2 acc: h = SMMULR(acc2, M) is the rounding doubling high multiply; `offset` =
+ * 2^(shift-1) + zeroPoint * 2^shift is the rounding nudge and the zero point, added by the
+ * same SMMLAR; adding the sign of h (-1 when negative) makes the rounding shift round half
+ * away from zero. The sign of acc serves as well: h != 0 has the sign of acc (M > 0), and
+ * for h = 0 both give (offset - 1) >> shift = (offset) >> shift = zeroPoint. Every
+ * intermediate stays below 2^31 in magnitude. Four instructions and SSAT. */
+static inline int32_t hard_bounded_requantize_doubled(int32_t acc2, int32_t mantissa, int32_t shift, int32_t offset) {
+    int32_t t = hard_smmlar(acc2, mantissa, offset) + (acc2 >> 31);
+    return hard_ssat8(t >> shift);
+}
+
+/* The same from acc itself (one shift more). */
 static inline int32_t hard_bounded_requantize(int32_t acc, int32_t mantissa, int32_t shift, int32_t offset) {
-    int32_t h = hard_smmulr((int32_t)((uint32_t)acc << 1), mantissa);
-    return hard_ssat8((h + (h >> 31) + offset) >> shift);
+    return hard_bounded_requantize_doubled((int32_t)((uint32_t)acc << 1), mantissa, shift, offset);
 }
 
 /* RoundingDivideByPOT(SaturatingRoundingDoublingHighMul(x, mantissa), shift) + z for
@@ -156,5 +186,159 @@ static inline int32_t hard_bounded_scale(int32_t x2, int32_t mantissa, int32_t s
     int32_t h = hard_smmulr(x2, mantissa);
     return (h + ((h >> 31) & sign_mask) + offset) >> shift;
 }
+
+/* Six accumulators of one output channel, six output positions (`convolveDense`). */
+typedef struct {
+    int32_t a0, a1, a2, a3, a4, a5;
+} hard_acc6;
+
+/* The inner loop of the dense convolution: for s in 0..<steps (>= 1), the weight word
+ * w[4s...4s+3] is split into its even and odd bytes (SXTB16) and multiplied into each of six
+ * positions' widened inputs v[12s + 2i] (even channels) and v[12s + 2i + 1] (odd channels),
+ * starting from `bias`. On the Cortex-M7 one step is 23 instructions for 24 multiply-
+ * accumulates (one LDR, two SXTB16, six LDRD, twelve SMLAD, the loop): written in assembly
+ * because LLVM neither pairs the input loads into LDRD here nor keeps the six accumulators
+ * out of the stack once it unrolls. The caller bounds `steps` against both buffers once. */
+static inline hard_acc6 hard_dense_dot6(const int8_t *w, const uint32_t *v, int32_t steps, int32_t bias) {
+    hard_acc6 r;
+#if HARD_DSP_NATIVE
+    int32_t a0 = bias, a1 = bias, a2 = bias, a3 = bias, a4 = bias, a5 = bias;
+    uint32_t e, o, x0, x1;
+    __asm__ volatile(
+        "1:\n\t"
+        "ldr    %[e], [%[w]], #4\n\t"
+        "ldrd   %[x0], %[x1], [%[v]], #48\n\t"
+        "sxtb16 %[o], %[e], ror #8\n\t"
+        "sxtb16 %[e], %[e]\n\t"
+        "smlad  %[a0], %[x0], %[e], %[a0]\n\t"
+        "smlad  %[a0], %[x1], %[o], %[a0]\n\t"
+        "ldrd   %[x0], %[x1], [%[v], #-40]\n\t"
+        "smlad  %[a1], %[x0], %[e], %[a1]\n\t"
+        "smlad  %[a1], %[x1], %[o], %[a1]\n\t"
+        "ldrd   %[x0], %[x1], [%[v], #-32]\n\t"
+        "smlad  %[a2], %[x0], %[e], %[a2]\n\t"
+        "smlad  %[a2], %[x1], %[o], %[a2]\n\t"
+        "ldrd   %[x0], %[x1], [%[v], #-24]\n\t"
+        "smlad  %[a3], %[x0], %[e], %[a3]\n\t"
+        "smlad  %[a3], %[x1], %[o], %[a3]\n\t"
+        "ldrd   %[x0], %[x1], [%[v], #-16]\n\t"
+        "smlad  %[a4], %[x0], %[e], %[a4]\n\t"
+        "smlad  %[a4], %[x1], %[o], %[a4]\n\t"
+        "ldrd   %[x0], %[x1], [%[v], #-8]\n\t"
+        "smlad  %[a5], %[x0], %[e], %[a5]\n\t"
+        "smlad  %[a5], %[x1], %[o], %[a5]\n\t"
+        "subs   %[n], %[n], #1\n\t"
+        "bne    1b\n\t"
+        : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [a4] "+r"(a4), [a5] "+r"(a5),
+          [w] "+r"(w), [v] "+r"(v), [n] "+r"(steps),
+          [e] "=&r"(e), [o] "=&r"(o), [x0] "=&r"(x0), [x1] "=&r"(x1)
+        :
+        : "cc", "memory");
+    r.a0 = a0; r.a1 = a1; r.a2 = a2; r.a3 = a3; r.a4 = a4; r.a5 = a5;
+#else
+    int32_t a[6] = {bias, bias, bias, bias, bias, bias};
+    for (int32_t s = 0; s < steps; s++) {
+        uint32_t word = hard_load4(w + 4 * s);
+        uint32_t even = hard_sxtb16(word), odd = hard_sxtb16_odd(word);
+        const uint32_t *q = v + 12 * s;
+        for (int i = 0; i < 6; i++) {
+            a[i] = hard_smlad(q[2 * i + 1], odd, hard_smlad(q[2 * i], even, a[i]));
+        }
+    }
+    r.a0 = a[0]; r.a1 = a[1]; r.a2 = a[2]; r.a3 = a[3]; r.a4 = a[4]; r.a5 = a[5];
+#endif
+    return r;
+}
+
+/* Four accumulators of four channels (`convolveDepthwise`). */
+typedef struct {
+    int32_t a0, a1, a2, a3;
+} hard_acc4;
+
+/* The taps of a depthwise convolution for one output position and four channels, over a
+ * rows x cols rectangle of a 3-wide kernel (1 <= rows, cols <= 3): per tap the input word at
+ * x less the zero point (SXTAB16 with nz = -zp in both halfwords) times the widened weights
+ * (two words per tap, the kernel's three taps a row), into a0 (channel 0), a1 (1), a2 (2),
+ * a3 (3), starting from the group's biases. x steps by `step` within a row and by `row_step` (from the row's last tap to the
+ * next row's first) between rows. Nine instructions a tap (LDR, the step, LDRD, two SXTAB16,
+ * four SMLABB/SMLATT) and nothing per row or call: the nine shapes are unrolled straight
+ * lines, in assembly because LLVM, with every shape's loops in one function, reloads steps
+ * and pointers from the stack at every tap. The caller checks both rectangles in bounds. */
+#define HARD_DW_MAC \
+    "sxtab16 %[xe], %[nz], %[x]\n\t" \
+    "sxtab16 %[x], %[nz], %[x], ror #8\n\t" \
+    "smlabb  %[a0], %[xe], %[we], %[a0]\n\t" \
+    "smlatt  %[a2], %[xe], %[we], %[a2]\n\t" \
+    "smlabb  %[a1], %[x], %[wo], %[a1]\n\t" \
+    "smlatt  %[a3], %[x], %[wo], %[a3]\n\t"
+/* A tap followed by one in the same row (S), by the next row's first (R, the weights skip the
+ * kernel row's remaining taps), or the last (E). */
+#define HARD_DW_S \
+    "ldr     %[x], [%[xp]]\n\t" "add %[xp], %[xp], %[step]\n\t" \
+    "ldrd    %[we], %[wo], [%[wq]], #8\n\t" HARD_DW_MAC
+#define HARD_DW_R(skip) \
+    "ldr     %[x], [%[xp]]\n\t" "add %[xp], %[xp], %[row]\n\t" \
+    "ldrd    %[we], %[wo], [%[wq]], #" #skip "\n\t" HARD_DW_MAC
+#define HARD_DW_E \
+    "ldr     %[x], [%[xp]]\n\t" \
+    "ldrd    %[we], %[wo], [%[wq]]\n\t" HARD_DW_MAC
+/* The group's four biases first (the record starts with them), then on to the first tap. */
+#define HARD_DW_ASM(code) \
+    __asm__ volatile( \
+        "ldrd    %[a0], %[a1], [%[wq]], #8\n\t" \
+        "ldrd    %[a2], %[a3], [%[wq]], #8\n\t" \
+        "add     %[wq], %[wq], %[x]\n\t" code \
+        : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [xp] "+r"(x), [wq] "+r"(w), \
+          [x] "+&r"(t0), [xe] "=&r"(t1), [we] "=&r"(t2), [wo] "=&r"(t3) \
+        : [step] "r"(step), [row] "r"(row_step), [nz] "r"(nz) \
+        : "memory")
+
+/* group: the group's record ([4 biases][2 words per tap]); first_tap: the rectangle's first
+ * tap (ky0 * 3 + kx0). */
+static inline hard_acc4 hard_depthwise_taps(const uint32_t *group, int32_t first_tap, const int8_t *x, int32_t step,
+                                            int32_t row_step, uint32_t nz, int32_t rows, int32_t cols) {
+    hard_acc4 a;
+#if HARD_DSP_NATIVE
+    const uint32_t *w = group;
+    int32_t a0, a1, a2, a3;
+    uint32_t t0 = (uint32_t)first_tap * 8, t1, t2, t3;
+    switch (rows * 4 + cols) {
+    case 4 + 1: HARD_DW_ASM(HARD_DW_E); break;
+    case 4 + 2: HARD_DW_ASM(HARD_DW_S HARD_DW_E); break;
+    case 4 + 3: HARD_DW_ASM(HARD_DW_S HARD_DW_S HARD_DW_E); break;
+    case 8 + 1: HARD_DW_ASM(HARD_DW_R(24) HARD_DW_E); break;
+    case 8 + 2: HARD_DW_ASM(HARD_DW_S HARD_DW_R(16) HARD_DW_S HARD_DW_E); break;
+    case 8 + 3: HARD_DW_ASM(HARD_DW_S HARD_DW_S HARD_DW_R(8) HARD_DW_S HARD_DW_S HARD_DW_E); break;
+    case 12 + 1: HARD_DW_ASM(HARD_DW_R(24) HARD_DW_R(24) HARD_DW_E); break;
+    case 12 + 2: HARD_DW_ASM(HARD_DW_S HARD_DW_R(16) HARD_DW_S HARD_DW_R(16) HARD_DW_S HARD_DW_E); break;
+    default:
+        HARD_DW_ASM(HARD_DW_S HARD_DW_S HARD_DW_R(8) HARD_DW_S HARD_DW_S HARD_DW_R(8) HARD_DW_S HARD_DW_S HARD_DW_E);
+        break;
+    }
+    a.a0 = a0; a.a1 = a1; a.a2 = a2; a.a3 = a3;
+#else
+    a.a0 = (int32_t)group[0]; a.a1 = (int32_t)group[1]; a.a2 = (int32_t)group[2]; a.a3 = (int32_t)group[3];
+    const uint32_t *w = group + 4 + 2 * first_tap;
+    for (int32_t r = 0; r < rows; r++) {
+        for (int32_t k = 0; k < cols; k++) {
+            uint32_t xw = hard_load4(x);
+            x += (k + 1 < cols) ? step : row_step;
+            uint32_t xe = hard_sxtab16(nz, xw), xo = hard_sxtab16_odd(nz, xw);
+            uint32_t we = w[2 * k], wo = w[2 * k + 1];
+            a.a0 = hard_smlabb(xe, we, a.a0);
+            a.a2 = hard_smlatt(xe, we, a.a2);
+            a.a1 = hard_smlabb(xo, wo, a.a1);
+            a.a3 = hard_smlatt(xo, wo, a.a3);
+        }
+        w += 6;
+    }
+#endif
+    return a;
+}
+#undef HARD_DW_MAC
+#undef HARD_DW_S
+#undef HARD_DW_R
+#undef HARD_DW_E
+#undef HARD_DW_ASM
 
 #endif /* HARD_DSP_H */

@@ -10,14 +10,33 @@ public protocol ChannelRequantizer {
     /// Two accumulators of one channel (two output positions): the channel's parameters are
     /// read once.
     func pair(_ a: Int32, _ b: Int32, _ channel: Int) -> (Int8, Int8)
+    /// Four accumulators of one channel (four output positions).
+    func four(_ a: Int32, _ b: Int32, _ c: Int32, _ d: Int32, _ channel: Int) -> (Int8, Int8, Int8, Int8)
     /// Channels c...c+3 into out[0...3].
     func quad(_ out: UnsafeMutablePointer<Int8>, _ a0: Int32, _ a1: Int32, _ a2: Int32, _ a3: Int32, _ c: Int)
+    /// 1 or 2: a kernel that can scale its accumulators for free (the depthwise kernel, through
+    /// its widened weights and biases) multiplies them by this and calls `quadScaled`.
+    static var accumulatorScale: Int32 { get }
+    /// `quad` of accumulators multiplied by `accumulatorScale`.
+    func quadScaled(_ out: UnsafeMutablePointer<Int8>, _ a0: Int32, _ a1: Int32, _ a2: Int32, _ a3: Int32, _ c: Int)
 }
 
 extension ChannelRequantizer {
+    public static var accumulatorScale: Int32 { 1 }
+
+    @inline(__always)
+    public func quadScaled(_ out: UnsafeMutablePointer<Int8>, _ a0: Int32, _ a1: Int32, _ a2: Int32, _ a3: Int32, _ c: Int) {
+        quad(out, a0, a1, a2, a3, c)
+    }
+
     @inline(__always)
     public func pair(_ a: Int32, _ b: Int32, _ channel: Int) -> (Int8, Int8) {
         (self(a, channel), self(b, channel))
+    }
+
+    @inline(__always)
+    public func four(_ a: Int32, _ b: Int32, _ c: Int32, _ d: Int32, _ channel: Int) -> (Int8, Int8, Int8, Int8) {
+        (self(a, channel), self(b, channel), self(c, channel), self(d, channel))
     }
 
     @inline(__always)
@@ -99,14 +118,32 @@ public struct BoundedRequantizer: ChannelRequantizer {
     }
 
     @inline(__always)
+    public func four(_ a: Int32, _ b: Int32, _ c: Int32, _ d: Int32, _ channel: Int) -> (Int8, Int8, Int8, Int8) {
+        let q = table + 3 &* channel
+        let m = q[0], r = q[1], o = q[2]
+        return (Int8(truncatingIfNeeded: hard_bounded_requantize(a, m, r, o)),
+                Int8(truncatingIfNeeded: hard_bounded_requantize(b, m, r, o)),
+                Int8(truncatingIfNeeded: hard_bounded_requantize(c, m, r, o)),
+                Int8(truncatingIfNeeded: hard_bounded_requantize(d, m, r, o)))
+    }
+
+    @inline(__always)
     public func quad(_ out: UnsafeMutablePointer<Int8>, _ a0: Int32, _ a1: Int32, _ a2: Int32, _ a3: Int32, _ c: Int) {
+        quadScaled(out, a0 &<< 1, a1 &<< 1, a2 &<< 1, a3 &<< 1, c)
+    }
+
+    /// The accumulators doubled: SMMLAR takes 2 acc as it is (`hard_bounded_requantize_doubled`).
+    public static var accumulatorScale: Int32 { 2 }
+
+    @inline(__always)
+    public func quadScaled(_ out: UnsafeMutablePointer<Int8>, _ a0: Int32, _ a1: Int32, _ a2: Int32, _ a3: Int32, _ c: Int) {
         let q = table + 3 &* c
         // All twelve words are read before the first store (a byte store could alias them).
         let m0 = q[0], r0 = q[1], o0 = q[2], m1 = q[3], r1 = q[4], o1 = q[5]
         let m2 = q[6], r2 = q[7], o2 = q[8], m3 = q[9], r3 = q[10], o3 = q[11]
-        out[0] = Int8(truncatingIfNeeded: hard_bounded_requantize(a0, m0, r0, o0))
-        out[1] = Int8(truncatingIfNeeded: hard_bounded_requantize(a1, m1, r1, o1))
-        out[2] = Int8(truncatingIfNeeded: hard_bounded_requantize(a2, m2, r2, o2))
-        out[3] = Int8(truncatingIfNeeded: hard_bounded_requantize(a3, m3, r3, o3))
+        out[0] = Int8(truncatingIfNeeded: hard_bounded_requantize_doubled(a0, m0, r0, o0))
+        out[1] = Int8(truncatingIfNeeded: hard_bounded_requantize_doubled(a1, m1, r1, o1))
+        out[2] = Int8(truncatingIfNeeded: hard_bounded_requantize_doubled(a2, m2, r2, o2))
+        out[3] = Int8(truncatingIfNeeded: hard_bounded_requantize_doubled(a3, m3, r3, o3))
     }
 }

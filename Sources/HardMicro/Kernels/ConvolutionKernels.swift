@@ -44,14 +44,18 @@ public func denseRowBytes(kernelH: Int, kernelW: Int, inputChannels: Int) -> Int
 }
 
 /// Dense convolution. weights: [Cout][rowBytes] ([kh][kw][Cin] then zero padding);
-/// foldedBias: [Cout]; scratch: `denseScratchBytes` (two int8 im2col columns when the
-/// kernel is not 1x1, and two columns widened to int16).
+/// foldedBias: [Cout]; scratch: `denseScratchBytes` (four int8 im2col columns when the
+/// kernel is not 1x1, and four columns widened to int16).
 ///
-/// Two output positions x two output channels per step, CMSIS-NN's scheme: the two input
-/// columns are widened once to int16, in the halfword order SXTB16 gives the weights
-/// (x0, x2, x1, x3 per word), interleaved per four channels as [a02, a13, b02, b13]; then per
-/// four channels one weight word per output channel is split into halfword pairs (SXTB16) and
-/// eight SMLADs make 16 multiply-accumulates.
+/// Four output positions x one output channel per step. The four input columns are widened
+/// once to int16, in the halfword order SXTB16 gives the weights (x0, x2, x1, x3 per word),
+/// interleaved per four channels as [a02, a13, b02, b13, c02, c13, d02, d13]; then per four
+/// input channels one weight word is split into two halfword pairs (SXTB16) and shared by the
+/// four positions: one load, two splits, four doubleword loads and eight SMLADs make 16
+/// multiply-accumulates (15 instructions, against 18 for CMSIS-NN's two positions x two
+/// channels, which splits every weight word for two positions only). One channel per step
+/// also makes the channel loop short: its four outputs share one requantization record, and
+/// the weight pointer simply runs on into the next channel's row.
 public func convolveDense<R: ChannelRequantizer>(
     input x: UnsafePointer<Int8>, _ xs: Shape3, inputZeroPoint zp: Int32,
     output y: UnsafeMutablePointer<Int8>, _ ys: Shape3, geometry g: ConvGeometry,
@@ -62,12 +66,12 @@ public func convolveDense<R: ChannelRequantizer>(
     let direct = g.kernelH == 1 && g.kernelW == 1 && g.padH == 0 && g.padW == 0 && cin == row
     let fill = Int8(truncatingIfNeeded: zp)
     let pixels = ys.height * ys.width
-    let columns = scratch                                   // 2 x row int8 (im2col)
-    let wide = UnsafeMutableRawPointer(scratch + (direct ? 0 : 2 * row))
-        .assumingMemoryBound(to: UInt32.self)               // row words: [a02, a13, b02, b13] per 4 channels
+    let columns = scratch                                   // 6 x row int8 (im2col)
+    let wide = UnsafeMutableRawPointer(scratch + (direct ? 0 : denseGroupPixels * row))
+        .assumingMemoryBound(to: UInt32.self)               // 3 x row words: 12 per 4 channels, 8-aligned
     if !direct {
-        // The padding bytes of both columns stay zero (their weights are zero too).
-        columns.update(repeating: 0, count: 2 * row)
+        // The padding bytes of the columns stay zero (their weights are zero too).
+        columns.update(repeating: 0, count: denseGroupPixels * row)
     }
 
     /// The input column of output position p: in place for a 1x1 kernel, else im2col'd into
@@ -112,77 +116,83 @@ public func convolveDense<R: ChannelRequantizer>(
 
     // Index arithmetic wraps (&+, &*): the blob validation bounds every size far below 2^31,
     // and the overflow checks would otherwise sit in the per-block path.
-    let pairedChannels = cout & ~1
-    var p = 0
-    while p < pixels {
-        let second = p &+ 1 < pixels
-        let a = column(p, columns)
-        let b = second ? column(p &+ 1, columns + row) : a
+    let steps = row &>> 2                                   // >= 1
+    let vStride = 2 &* denseGroupPixels                      // words per 4 channels (12: `hard_dense_dot6`)
+
+    /// Output positions p..<p+6 (`left` of them real; the missing ones repeat the last, their
+    /// outputs land on its and are stored again with the same values). `full` is a literal at
+    /// both call sites, so the common case has one output stride.
+    @inline(__always)
+    func group(_ p: Int, _ left: Int, full: Bool) {
+        var cols = (UnsafePointer<Int8>(columns), UnsafePointer<Int8>(columns), UnsafePointer<Int8>(columns),
+                    UnsafePointer<Int8>(columns), UnsafePointer<Int8>(columns), UnsafePointer<Int8>(columns))
+        cols.0 = column(p, columns)
+        cols.1 = full || left > 1 ? column(p &+ 1, columns + row) : cols.0
+        cols.2 = full || left > 2 ? column(p &+ 2, columns + 2 &* row) : cols.1
+        cols.3 = full || left > 3 ? column(p &+ 3, columns + 3 &* row) : cols.2
+        cols.4 = full || left > 4 ? column(p &+ 4, columns + 4 &* row) : cols.3
+        cols.5 = full || left > 5 ? column(p &+ 5, columns + 5 &* row) : cols.4
         var k = 0, wp = wide
         while k < row {
-            let xa = hard_load4(a + k), xb = hard_load4(b + k)
-            wp[0] = hard_sxtb16(xa); wp[1] = hard_sxtb16_odd(xa)
-            wp[2] = hard_sxtb16(xb); wp[3] = hard_sxtb16_odd(xb)
-            wp += 4
+            let x0 = hard_load4(cols.0 + k), x1 = hard_load4(cols.1 + k), x2 = hard_load4(cols.2 + k)
+            let x3 = hard_load4(cols.3 + k), x4 = hard_load4(cols.4 + k), x5 = hard_load4(cols.5 + k)
+            wp[0] = hard_sxtb16(x0); wp[1] = hard_sxtb16_odd(x0)
+            wp[2] = hard_sxtb16(x1); wp[3] = hard_sxtb16_odd(x1)
+            wp[4] = hard_sxtb16(x2); wp[5] = hard_sxtb16_odd(x2)
+            wp[6] = hard_sxtb16(x3); wp[7] = hard_sxtb16_odd(x3)
+            wp[8] = hard_sxtb16(x4); wp[9] = hard_sxtb16_odd(x4)
+            wp[10] = hard_sxtb16(x5); wp[11] = hard_sxtb16_odd(x5)
+            wp += vStride
             k &+= 4
         }
-        let outA = y + p &* cout
-        let outB = second ? outA + cout : outA   // a lone last pixel: B repeats A, stored twice
-        // Two channels per block; an odd last channel alone after.
-        var c = 0, w0 = weights
-        while c < pairedChannels {
-            var s00 = foldedBias[c], s01 = s00
-            var s10 = foldedBias[c &+ 1], s11 = s10
-            var v = UnsafePointer(wide), w = w0
-            var n = row &>> 2
-            while n > 0 {
-                n &-= 1
-                let wa = hard_load4(w), wb = hard_load4(w + row)
-                let waEven = hard_sxtb16(wa), waOdd = hard_sxtb16_odd(wa)
-                s00 = hard_smlad(v[0], waEven, hard_smlad(v[1], waOdd, s00))
-                s01 = hard_smlad(v[2], waEven, hard_smlad(v[3], waOdd, s01))
-                let wbEven = hard_sxtb16(wb), wbOdd = hard_sxtb16_odd(wb)
-                s10 = hard_smlad(v[0], wbEven, hard_smlad(v[1], wbOdd, s10))
-                s11 = hard_smlad(v[2], wbEven, hard_smlad(v[3], wbOdd, s11))
-                v += 4
-                w += 4
-            }
-            (outA[c], outB[c]) = rq.pair(s00, s01, c)
-            (outA[c &+ 1], outB[c &+ 1]) = rq.pair(s10, s11, c &+ 1)
-            c &+= 2
-            w0 += 2 &* row
+        // Output strides from one position to the next (0 past the real ones).
+        let s1 = full || left > 1 ? cout : 0, s2 = full || left > 2 ? cout : 0
+        let s3 = full || left > 3 ? cout : 0, s4 = full || left > 4 ? cout : 0
+        let s5 = full || left > 5 ? cout : 0
+        var o = y + p &* cout
+        var w = weights
+        var bias = foldedBias
+        for ch in 0..<cout {
+            let acc = hard_dense_dot6(w, UnsafePointer(wide), Int32(truncatingIfNeeded: steps), bias.pointee)
+            let (a0, a1, a2, a3, a4, a5) = (acc.a0, acc.a1, acc.a2, acc.a3, acc.a4, acc.a5)
+            w += row
+            let (q0, q1, q2, q3) = rq.four(a0, a1, a2, a3, ch)
+            let (q4, q5) = rq.pair(a4, a5, ch)
+            var t = o
+            t[0] = q0; t += s1
+            t[0] = q1; t += s2
+            t[0] = q2; t += s3
+            t[0] = q3; t += s4
+            t[0] = q4; t += s5
+            t[0] = q5
+            o += 1
+            bias += 1
         }
-        if c < cout {
-            var s0 = foldedBias[c], s1 = s0
-            var v = UnsafePointer(wide), w = w0
-            var n = row &>> 2
-            while n > 0 {
-                n &-= 1
-                let wa = hard_load4(w)
-                let waEven = hard_sxtb16(wa), waOdd = hard_sxtb16_odd(wa)
-                s0 = hard_smlad(v[0], waEven, hard_smlad(v[1], waOdd, s0))
-                s1 = hard_smlad(v[2], waEven, hard_smlad(v[3], waOdd, s1))
-                v += 4
-                w += 4
-            }
-            (outA[c], outB[c]) = rq.pair(s0, s1, c)
-        }
-        p &+= 2
     }
+
+    var p = 0
+    while pixels &- p >= denseGroupPixels {
+        group(p, denseGroupPixels, full: true)
+        p &+= denseGroupPixels
+    }
+    if p < pixels { group(p, pixels &- p, full: false) }
 }
 
-/// Scratch of `convolveDense`: the int8 im2col columns (none for a 1x1 kernel read in place)
-/// and the two columns widened to int16.
+/// Output positions per step of `convolveDense`.
+let denseGroupPixels = 6
+
+/// Scratch of `convolveDense`: the four int8 im2col columns (none for a 1x1 kernel read in
+/// place) and the four columns widened to int16.
 public func denseScratchBytes(kernelH: Int, kernelW: Int, inputChannels: Int, padH: Int, padW: Int) -> Int {
     let row = denseRowBytes(kernelH: kernelH, kernelW: kernelW, inputChannels: inputChannels)
     let direct = kernelH == 1 && kernelW == 1 && padH == 0 && padW == 0 && inputChannels == row
-    return (direct ? 0 : 2 * row) + 4 * row
+    return (direct ? 0 : denseGroupPixels * row) + 2 * denseGroupPixels * row
 }
 
-/// Scratch of `convolveDepthwise`: its weights widened to int16 pairs, 8 bytes per tap and
-/// group of four channels.
+/// Scratch of `convolveDepthwise`: per group of four channels, their four biases and their
+/// weights widened to int16 pairs (8 bytes per tap).
 public func depthwiseScratchBytes(kernelH: Int, kernelW: Int, channels: Int) -> Int {
-    (channels >> 2) &* kernelH &* kernelW &* 8
+    (channels >> 2) &* (16 &+ kernelH &* kernelW &* 8)
 }
 
 /// Depthwise convolution, channel multiplier 1, any kernel, stride and dilation.
@@ -197,7 +207,10 @@ public func depthwiseScratchBytes(kernelH: Int, kernelW: Int, channels: Int) -> 
 /// -zp), one doubleword of weights and four multiply-accumulates (SMLABB/SMLATT): ten
 /// instructions with the pointer step, against seventeen when each tap also split its weights
 /// and subtracted the zero point alone. Widening costs one pass over the weights per call
-/// (C x taps bytes), small beside the C x taps x pixels multiply-accumulates.
+/// (C x taps bytes), small beside the C x taps x pixels multiply-accumulates. The group's
+/// biases sit before its weights, and both are multiplied by the requantizer's
+/// `accumulatorScale` on the way (2 for `BoundedRequantizer`, which then needs no doubling
+/// shift per output).
 public func convolveDepthwise<R: ChannelRequantizer>(
     input x: UnsafePointer<Int8>, _ xs: Shape3, inputZeroPoint zp: Int32,
     output y: UnsafeMutablePointer<Int8>, _ ys: Shape3, geometry g: ConvGeometry,
@@ -207,15 +220,26 @@ public func convolveDepthwise<R: ChannelRequantizer>(
     let negativeZeroPair = UInt32(UInt16(truncatingIfNeeded: 0 &- zp)) &* 0x0001_0001
     let groups = channels &>> 2, vectorChannels = groups &<< 2
     let taps = g.kernelH &* g.kernelW
+    let scale = R.accumulatorScale          // 1 or 2
 
-    // wide[(group * taps + tap) * 2 + 0, 1]: the group's four weights of a tap, even and odd.
+    // Per group: [4 x bias * scale], then per tap the group's four weights * scale as the
+    // even and odd halfword pairs (wide[4 + 2 tap], wide[5 + 2 tap]).
+    let wideGroupStep = 4 &+ 2 &* taps
     var wp = scratch
     for group in 0..<groups {
         var w = weights + group &* 4
+        for i in 0..<4 { wp[i] = UInt32(bitPattern: bias[group &* 4 &+ i] &* scale) }
+        wp += 4
         for _ in 0..<taps {
             let word = hard_load4(w)
-            wp[0] = hard_sxtb16(word)
-            wp[1] = hard_sxtb16_odd(word)
+            var even = hard_sxtb16(word), odd = hard_sxtb16_odd(word)
+            if scale == 2 {
+                // 2 w fits a halfword (|2 w| <= 256).
+                even = hard_sadd16(even, even)
+                odd = hard_sadd16(odd, odd)
+            }
+            wp[0] = even
+            wp[1] = odd
             wp += 2
             w += channels
         }
@@ -232,39 +256,45 @@ public func convolveDepthwise<R: ChannelRequantizer>(
         return (k0, k1)
     }
     let rowStep = g.dilationH &* xs.width &* channels, colStep = g.dilationW &* channels
-    let wideRowStep = 2 &* g.kernelW, wideGroupStep = 2 &* taps
+    let wideRowStep = 2 &* g.kernelW
     let wRowStep = g.kernelW &* channels
 
+    // The straight-line tap code of `hard_depthwise_taps` (a 3-wide kernel up to 3 rows).
+    let unrolled = g.kernelW == 3 && g.kernelH <= 3
+    let step32 = Int32(truncatingIfNeeded: colStep)
+
     /// All channels of one output position over `rows` x `cols` taps starting at input
-    /// `origin` and tap `firstTap` (ky0 * kw + kx0). Called with literal `cols` for the common
-    /// widths, so the tap row is unrolled and its counter vanishes.
+    /// `origin` and tap `firstTap` (ky0 * kw + kx0). With `unrolled`, called with literal rows
+    /// and cols (1...3), so each shape gets its own group loop around its own tap code.
     @inline(__always)
     func position(_ out: UnsafeMutablePointer<Int8>, _ origin: UnsafePointer<Int8>, _ firstTap: Int,
-                  rows: Int, cols: Int) {
+                  rows: Int, cols: Int, unrolled: Bool) {
         var c = 0
-        var wg = wide + 2 &* firstTap
+        var wg = wide
+        // From a row's last tap to the next row's first.
+        let rowJump = Int32(truncatingIfNeeded: rowStep &- (cols &- 1) &* colStep)
         while c < vectorChannels {
-            var a0 = bias[c], a1 = bias[c &+ 1], a2 = bias[c &+ 2], a3 = bias[c &+ 3]
-            var xr = origin + c, wr = wg
-            var r = rows
-            while r > 0 {
-                var xp = xr, wq = wr
-                for _ in 0..<cols {
-                    let xw = hard_load4(xp)
-                    let xEven = hard_sxtab16(negativeZeroPair, xw), xOdd = hard_sxtab16_odd(negativeZeroPair, xw)
-                    let wEven = wq[0], wOdd = wq[1]
-                    a0 = hard_smlabb(xEven, wEven, a0)
-                    a2 = hard_smlatt(xEven, wEven, a2)
-                    a1 = hard_smlabb(xOdd, wOdd, a1)
-                    a3 = hard_smlatt(xOdd, wOdd, a3)
-                    xp += colStep
-                    wq += 2
+            let xr = origin + c, wr = wg + (4 &+ 2 &* firstTap)
+            var acc: hard_acc4
+            if unrolled {
+                acc = hard_depthwise_taps(wg, Int32(truncatingIfNeeded: firstTap), xr, step32, rowJump, negativeZeroPair,
+                                          Int32(truncatingIfNeeded: rows), Int32(truncatingIfNeeded: cols))
+            } else {
+                acc = hard_acc4(a0: Int32(bitPattern: wg[0]), a1: Int32(bitPattern: wg[1]),
+                                a2: Int32(bitPattern: wg[2]), a3: Int32(bitPattern: wg[3]))
+                for r in 0..<rows {
+                    for k in 0..<cols {
+                        let xw = hard_load4(xr + (r &* rowStep &+ k &* colStep))
+                        let wk = wr + (r &* wideRowStep &+ 2 &* k)
+                        let xEven = hard_sxtab16(negativeZeroPair, xw), xOdd = hard_sxtab16_odd(negativeZeroPair, xw)
+                        acc.a0 = hard_smlabb(xEven, wk[0], acc.a0)
+                        acc.a2 = hard_smlatt(xEven, wk[0], acc.a2)
+                        acc.a1 = hard_smlabb(xOdd, wk[1], acc.a1)
+                        acc.a3 = hard_smlatt(xOdd, wk[1], acc.a3)
+                    }
                 }
-                xr += rowStep
-                wr += wideRowStep
-                r &-= 1
             }
-            rq.quad(out + c, a0, a1, a2, a3, c)
+            rq.quadScaled(out + c, acc.a0, acc.a1, acc.a2, acc.a3, c)
             c &+= 4
             wg += wideGroupStep
         }
@@ -297,12 +327,18 @@ public func convolveDepthwise<R: ChannelRequantizer>(
             // Input of the first valid tap.
             let origin = rowOrigin + (ox &* g.strideW &- g.padW &+ kx0 &* g.dilationW) &* channels
             let firstTap = ky0 &* g.kernelW &+ kx0
-            let rows = ky1 &- ky0
-            switch kx1 &- kx0 {
-            case 3: position(out, origin, firstTap, rows: rows, cols: 3)
-            case 2: position(out, origin, firstTap, rows: rows, cols: 2)
-            case 1: position(out, origin, firstTap, rows: rows, cols: 1)
-            case let cols: position(out, origin, firstTap, rows: rows, cols: cols)
+            let rows = ky1 &- ky0, cols = kx1 &- kx0
+            switch unrolled ? rows &* 4 &+ cols : 0 {
+            case 5: position(out, origin, firstTap, rows: 1, cols: 1, unrolled: true)
+            case 6: position(out, origin, firstTap, rows: 1, cols: 2, unrolled: true)
+            case 7: position(out, origin, firstTap, rows: 1, cols: 3, unrolled: true)
+            case 9: position(out, origin, firstTap, rows: 2, cols: 1, unrolled: true)
+            case 10: position(out, origin, firstTap, rows: 2, cols: 2, unrolled: true)
+            case 11: position(out, origin, firstTap, rows: 2, cols: 3, unrolled: true)
+            case 13: position(out, origin, firstTap, rows: 3, cols: 1, unrolled: true)
+            case 14: position(out, origin, firstTap, rows: 3, cols: 2, unrolled: true)
+            case 15: position(out, origin, firstTap, rows: 3, cols: 3, unrolled: true)
+            default: position(out, origin, firstTap, rows: rows, cols: cols, unrolled: false)
             }
             out += channels
         }

@@ -124,41 +124,52 @@ public func resizeBilinearInt8(_ x: UnsafePointer<Int8>, _ xs: Shape3, _ y: Unsa
 ///
 /// Separable, and still exact: TFLite sums p00 w00 + p01 w01 + p10 w10 + p11 w11 with
 /// w = wy * wx and rounds once, which equals wx-blending the per-row blends
-/// (1024 - dy) p0 + dy p1 (integers below 2^27, nothing rounded in between). Per output row
-/// the source columns are blended once (`xs.width` x C values in `scratch`); per output pixel
-/// each class then costs one multiply-add, the rounding and the comparison.
-/// scratch: `resizeArgMaxScratchWords` Int32.
+/// A = (1024 - dy) p0 + dy p1 (integers below 2^27, nothing rounded in between). Per output
+/// row each source column j is blended once and stored with its step to the next column,
+/// (A_j << 10, A_j+1 - A_j), so an output pixel's value of class c is one multiply-add,
+/// v = (A_j << 10) + dx (A_j+1 - A_j) (dx = 0 where the neighbours coincide at a border).
+///
+/// The rounding v -> (v + 2^19 + (v >> 31)) >> 20 never decreases, so a class beats the best
+/// rounded value R so far (TFLite's ARG_MAX keeps the first of equals) exactly when its v
+/// reaches T(R + 1), the least v that rounds above R: each class costs the multiply-add and
+/// one compare, and only a new best is rounded. scratch: `resizeArgMaxScratchWords` Int32.
 public func resizeBilinearArgMax(_ x: UnsafePointer<Int8>, _ xs: Shape3, _ y: UnsafeMutablePointer<UInt8>, _ ys: Shape3,
                                  scratch: UnsafeMutablePointer<Int32>) {
     let grid = BilinearGrid(xs, ys)
     let channels = xs.channels, one = BilinearGrid.one
-    let blended = scratch                                  // [xs.width][C]: the row blend
-    let columns = scratch + xs.width * channels            // [ys.width]: x0 * C, x1 * C, dx
+    let rowSize = xs.width &* channels
+    let blended = scratch                                  // [xs.width][C] x (A << 10, next A - A)
+    let columns = scratch + 2 &* rowSize                    // [ys.width] x (2 x0 C, dx)
     for ox in 0..<ys.width {
         let (sx, x0, x1) = interpolationPoints(Int32(ox), grid.scaleW, Int32(xs.width))
-        columns[3 * ox] = x0 &* Int32(channels)
-        columns[3 * ox + 1] = x1 &* Int32(channels)
-        columns[3 * ox + 2] = sx &- x0 &* one
+        columns[2 &* ox] = 2 &* x0 &* Int32(channels)
+        columns[2 &* ox &+ 1] = x1 == x0 ? 0 : sx &- x0 &* one
     }
     var out = y
     for oy in 0..<ys.height {
         let (row0, row1, dy) = grid.row(x, oy)
         let w0 = one &- dy
-        for i in 0..<(xs.width * channels) {
-            blended[i] = Int32(row0[i]) &* w0 &+ Int32(row1[i]) &* dy
+        for i in 0..<rowSize {
+            let a = Int32(row0[i]) &* w0 &+ Int32(row1[i]) &* dy
+            // The same class one column on; the last column's step is never used (dx = 0 there).
+            let b = i &+ channels < rowSize ? Int32(row0[i &+ channels]) &* w0 &+ Int32(row1[i &+ channels]) &* dy : a
+            blended[2 &* i] = a &<< 10
+            blended[2 &* i &+ 1] = b &- a
         }
         for ox in 0..<ys.width {
-            let a = blended + Int(columns[3 * ox]), b = blended + Int(columns[3 * ox + 1])
-            let dx = columns[3 * ox + 2]
-            var best: Int32 = -129, index = 0
+            let pair = blended + Int(columns[2 &* ox])
+            let dx = columns[2 &* ox &+ 1]
+            // u: the least v whose rounding beats the best so far (T(R + 1)).
+            var u = Int32.min, index = 0
+            var q = UnsafePointer(pair)
             for c in 0..<channels {
-                // (1024 - dx) a + dx b, then / 2^20 rounded half away from zero.
-                let v = (a[c] &<< 10) &+ dx &* (b[c] &- a[c])
-                let rounded = (v &+ (1 << 19) &+ (v &>> 31)) &>> 20
-                if rounded > best {
-                    best = rounded
+                let v = q[0] &+ dx &* q[1]
+                if v >= u {
+                    let r = ((v &+ (1 << 19) &+ (v &>> 31)) &>> 20) &+ 1
+                    u = (r &<< 20) &- (1 << 19) &+ (r > 0 ? 0 : 1)
                     index = c
                 }
+                q += 2
             }
             out.pointee = UInt8(truncatingIfNeeded: index)
             out += 1
@@ -167,7 +178,9 @@ public func resizeBilinearArgMax(_ x: UnsafePointer<Int8>, _ xs: Shape3, _ y: Un
 }
 
 /// Int32 words of `resizeBilinearArgMax`'s scratch.
-public func resizeArgMaxScratchWords(_ xs: Shape3, _ ys: Shape3) -> Int { xs.width * xs.channels + 3 * ys.width }
+public func resizeArgMaxScratchWords(_ xs: Shape3, _ ys: Shape3) -> Int {
+    2 * xs.width * xs.channels + 2 * ys.width
+}
 
 /// Source coordinate (10-bit fixed point) of output index `i`, and its two neighbours.
 @inline(__always)
