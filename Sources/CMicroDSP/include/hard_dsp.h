@@ -250,6 +250,130 @@ static inline hard_acc6 hard_dense_dot6(const int8_t *w, const uint32_t *v, int3
     return r;
 }
 
+/* Every output channel of a group of six positions (`convolveDense`) in one piece of
+ * assembly: per channel the dot products of `hard_dense_dot6`, then the bounded
+ * requantization of the six accumulators (`hard_bounded_requantize_doubled`; table: the
+ * channels' [mantissa, shift, offset] records) stored to out + c, out + c + stride, ...,
+ * out + c + 5 stride. weights: [channels][4 steps], running on from channel to channel;
+ * bias: the folded biases. With `doubled` (a literal at every call) the widened inputs are
+ * already doubled and so are the biases here, the accumulators are 2 acc and need no shift.
+ *
+ * The whole channel loop is one asm statement because all thirteen registers LLVM leaves
+ * (r7 is the frame pointer) are busy in the dot products: around a per-channel asm block,
+ * LLVM moved every operand through a stack slot of its own, about 40 instructions a channel.
+ * Here the loop state lives in a 32-byte frame below SP ([bias, table, out, stride,
+ * channels left, wide, steps]) and costs about 20: six accumulator copies of the bias, the
+ * reloads, the counter. */
+#define HARD_DENSE_QD(acc, store) \
+    "smmlar  %[o], %[" #acc "], %[e], %[v]\n\t" HARD_DENSE_TAIL(acc, store)
+#define HARD_DENSE_QS(acc, store) \
+    "lsl     %[o], %[" #acc "], #1\n\t" \
+    "smmlar  %[o], %[o], %[e], %[v]\n\t" HARD_DENSE_TAIL(acc, store)
+#define HARD_DENSE_TAIL(acc, store) \
+    "add     %[o], %[o], %[" #acc "], asr #31\n\t" \
+    "asr     %[o], %[o], %[x1]\n\t" \
+    "ssat    %[o], #8, %[o]\n\t" \
+    store
+#define HARD_DENSE_BIAS_D "lsl     %[a0], %[a0], #1\n\t"
+#define HARD_DENSE_BIAS_S ""
+#define HARD_DENSE_ASM(Q, BIAS) \
+    __asm__ volatile( \
+        "sub     sp, sp, #32\n\t" \
+        "strd    %[a0], %[a1], [sp]\n\t"        /* bias, table */ \
+        "strd    %[a2], %[a3], [sp, #8]\n\t"    /* out, stride */ \
+        "strd    %[a4], %[v], [sp, #16]\n\t"    /* channels, wide */ \
+        "str     %[n], [sp, #24]\n\t"           /* steps */ \
+        "2:\n\t" \
+        "ldr     %[x1], [sp]\n\t" \
+        "ldr     %[a0], [%[x1]], #4\n\t" \
+        "str     %[x1], [sp]\n\t" \
+        BIAS \
+        "mov     %[a1], %[a0]\n\t" "mov %[a2], %[a0]\n\t" "mov %[a3], %[a0]\n\t" \
+        "mov     %[a4], %[a0]\n\t" "mov %[a5], %[a0]\n\t" \
+        "ldr     %[v], [sp, #20]\n\t" \
+        "ldr     %[n], [sp, #24]\n\t" \
+        "1:\n\t" \
+        "ldr     %[e], [%[w]], #4\n\t" \
+        "ldrd    %[x0], %[x1], [%[v]], #48\n\t" \
+        "sxtb16  %[o], %[e], ror #8\n\t" \
+        "sxtb16  %[e], %[e]\n\t" \
+        "smlad   %[a0], %[x0], %[e], %[a0]\n\t" \
+        "smlad   %[a0], %[x1], %[o], %[a0]\n\t" \
+        "ldrd    %[x0], %[x1], [%[v], #-40]\n\t" \
+        "smlad   %[a1], %[x0], %[e], %[a1]\n\t" \
+        "smlad   %[a1], %[x1], %[o], %[a1]\n\t" \
+        "ldrd    %[x0], %[x1], [%[v], #-32]\n\t" \
+        "smlad   %[a2], %[x0], %[e], %[a2]\n\t" \
+        "smlad   %[a2], %[x1], %[o], %[a2]\n\t" \
+        "ldrd    %[x0], %[x1], [%[v], #-24]\n\t" \
+        "smlad   %[a3], %[x0], %[e], %[a3]\n\t" \
+        "smlad   %[a3], %[x1], %[o], %[a3]\n\t" \
+        "ldrd    %[x0], %[x1], [%[v], #-16]\n\t" \
+        "smlad   %[a4], %[x0], %[e], %[a4]\n\t" \
+        "smlad   %[a4], %[x1], %[o], %[a4]\n\t" \
+        "ldrd    %[x0], %[x1], [%[v], #-8]\n\t" \
+        "smlad   %[a5], %[x0], %[e], %[a5]\n\t" \
+        "smlad   %[a5], %[x1], %[o], %[a5]\n\t" \
+        "subs    %[n], %[n], #1\n\t" \
+        "bne     1b\n\t" \
+        "ldrd    %[v], %[n], [sp, #4]\n\t"      /* table, out */ \
+        "ldr     %[x0], [sp, #12]\n\t"          /* stride */ \
+        "add     %[o], %[n], #1\n\t" \
+        "str     %[o], [sp, #8]\n\t"            /* the next channel's out */ \
+        "ldr     %[e], [%[v]], #12\n\t"         /* mantissa */ \
+        "str     %[v], [sp, #4]\n\t"            /* the next channel's record */ \
+        "ldrd    %[x1], %[v], [%[v], #-8]\n\t"  /* shift, offset */ \
+        Q(a0, "strb    %[o], [%[n]]\n\t") \
+        Q(a1, "strb    %[o], [%[n], %[x0]]\n\t" "add %[n], %[n], %[x0], lsl #1\n\t") \
+        Q(a2, "strb    %[o], [%[n]]\n\t") \
+        Q(a3, "strb    %[o], [%[n], %[x0]]\n\t" "add %[n], %[n], %[x0], lsl #1\n\t") \
+        Q(a4, "strb    %[o], [%[n]]\n\t") \
+        Q(a5, "strb    %[o], [%[n], %[x0]]\n\t") \
+        "ldr     %[o], [sp, #16]\n\t" \
+        "subs    %[o], %[o], #1\n\t" \
+        "str     %[o], [sp, #16]\n\t" \
+        "bne     2b\n\t" \
+        "add     sp, sp, #32\n\t" \
+        : [a0] "+&r"(a0), [a1] "+&r"(a1), [a2] "+&r"(a2), [a3] "+&r"(a3), [a4] "+&r"(a4), [a5] "=&r"(a5), \
+          [w] "+&r"(w), [v] "+&r"(v), [n] "+&r"(steps), \
+          [e] "=&r"(t0), [o] "=&r"(t1), [x0] "=&r"(t2), [x1] "=&r"(t3) \
+        : \
+        : "cc", "memory")
+
+/* channels >= 1, steps >= 1; the caller bounds weights, v, table and out once. */
+static inline void hard_dense_channels6_bounded(const int8_t *w, const uint32_t *v, int32_t steps,
+                                                const int32_t *bias, const int32_t *table,
+                                                int8_t *out, int32_t stride, int32_t channels,
+                                                int32_t doubled) {
+#if HARD_DSP_NATIVE
+    uint32_t a0 = (uint32_t)(uintptr_t)bias, a1 = (uint32_t)(uintptr_t)table, a2 = (uint32_t)(uintptr_t)out;
+    uint32_t a3 = (uint32_t)stride, a4 = (uint32_t)channels, a5, t0, t1, t2, t3;
+    if (doubled) {
+        HARD_DENSE_ASM(HARD_DENSE_QD, HARD_DENSE_BIAS_D);
+    } else {
+        HARD_DENSE_ASM(HARD_DENSE_QS, HARD_DENSE_BIAS_S);
+    }
+    (void)a5; (void)t0; (void)t1; (void)t2; (void)t3;
+#else
+    for (int32_t c = 0; c < channels; c++) {
+        int32_t b = doubled ? (int32_t)((uint32_t)bias[c] << 1) : bias[c];
+        hard_acc6 r = hard_dense_dot6(w + c * 4 * steps, v, steps, b);
+        int32_t a[6] = {r.a0, r.a1, r.a2, r.a3, r.a4, r.a5};
+        const int32_t *rec = table + 3 * c;
+        for (int i = 0; i < 6; i++) {
+            int32_t acc2 = doubled ? a[i] : (int32_t)((uint32_t)a[i] << 1);
+            out[c + i * stride] = (int8_t)hard_bounded_requantize_doubled(acc2, rec[0], rec[1], rec[2]);
+        }
+    }
+#endif
+}
+#undef HARD_DENSE_QD
+#undef HARD_DENSE_QS
+#undef HARD_DENSE_TAIL
+#undef HARD_DENSE_BIAS_D
+#undef HARD_DENSE_BIAS_S
+#undef HARD_DENSE_ASM
+
 /* Four accumulators of four channels (`convolveDepthwise`). */
 typedef struct {
     int32_t a0, a1, a2, a3;
@@ -283,15 +407,31 @@ typedef struct {
     "ldr     %[x], [%[xp]]\n\t" \
     "ldrd    %[we], %[wo], [%[wq]]\n\t" HARD_DW_MAC
 /* The group's four biases first (the record starts with them), then on to the first tap. */
+#define HARD_DW_PROLOGUE \
+    "ldrd    %[a0], %[a1], [%[wq]], #8\n\t" \
+    "ldrd    %[a2], %[a3], [%[wq]], #8\n\t" \
+    "add     %[wq], %[wq], %[x]\n\t"
+#define HARD_DW_OUTPUTS \
+    [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [xp] "+r"(x), [wq] "+r"(w), \
+    [x] "+&r"(t0), [xe] "=&r"(t1), [we] "=&r"(t2), [wo] "=&r"(t3)
+#define HARD_DW_INPUTS [step] "r"(step), [row] "r"(row_step), [nz] "r"(nz)
 #define HARD_DW_ASM(code) \
-    __asm__ volatile( \
-        "ldrd    %[a0], %[a1], [%[wq]], #8\n\t" \
-        "ldrd    %[a2], %[a3], [%[wq]], #8\n\t" \
-        "add     %[wq], %[wq], %[x]\n\t" code \
-        : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [xp] "+r"(x), [wq] "+r"(w), \
-          [x] "+&r"(t0), [xe] "=&r"(t1), [we] "=&r"(t2), [wo] "=&r"(t3) \
-        : [step] "r"(step), [row] "r"(row_step), [nz] "r"(nz) \
-        : "memory")
+    __asm__ volatile(HARD_DW_PROLOGUE code : HARD_DW_OUTPUTS : HARD_DW_INPUTS : "memory")
+/* The nine shapes, each as `ASM(its taps)`. */
+#define HARD_DW_SHAPES(ASM) \
+    switch (rows * 4 + cols) { \
+    case 4 + 1: ASM(HARD_DW_E); break; \
+    case 4 + 2: ASM(HARD_DW_S HARD_DW_E); break; \
+    case 4 + 3: ASM(HARD_DW_S HARD_DW_S HARD_DW_E); break; \
+    case 8 + 1: ASM(HARD_DW_R(24) HARD_DW_E); break; \
+    case 8 + 2: ASM(HARD_DW_S HARD_DW_R(16) HARD_DW_S HARD_DW_E); break; \
+    case 8 + 3: ASM(HARD_DW_S HARD_DW_S HARD_DW_R(8) HARD_DW_S HARD_DW_S HARD_DW_E); break; \
+    case 12 + 1: ASM(HARD_DW_R(24) HARD_DW_R(24) HARD_DW_E); break; \
+    case 12 + 2: ASM(HARD_DW_S HARD_DW_R(16) HARD_DW_S HARD_DW_R(16) HARD_DW_S HARD_DW_E); break; \
+    default: \
+        ASM(HARD_DW_S HARD_DW_S HARD_DW_R(8) HARD_DW_S HARD_DW_S HARD_DW_R(8) HARD_DW_S HARD_DW_S HARD_DW_E); \
+        break; \
+    }
 
 /* group: the group's record ([4 biases][2 words per tap]); first_tap: the rectangle's first
  * tap (ky0 * 3 + kx0). */
@@ -302,19 +442,7 @@ static inline hard_acc4 hard_depthwise_taps(const uint32_t *group, int32_t first
     const uint32_t *w = group;
     int32_t a0, a1, a2, a3;
     uint32_t t0 = (uint32_t)first_tap * 8, t1, t2, t3;
-    switch (rows * 4 + cols) {
-    case 4 + 1: HARD_DW_ASM(HARD_DW_E); break;
-    case 4 + 2: HARD_DW_ASM(HARD_DW_S HARD_DW_E); break;
-    case 4 + 3: HARD_DW_ASM(HARD_DW_S HARD_DW_S HARD_DW_E); break;
-    case 8 + 1: HARD_DW_ASM(HARD_DW_R(24) HARD_DW_E); break;
-    case 8 + 2: HARD_DW_ASM(HARD_DW_S HARD_DW_R(16) HARD_DW_S HARD_DW_E); break;
-    case 8 + 3: HARD_DW_ASM(HARD_DW_S HARD_DW_S HARD_DW_R(8) HARD_DW_S HARD_DW_S HARD_DW_E); break;
-    case 12 + 1: HARD_DW_ASM(HARD_DW_R(24) HARD_DW_R(24) HARD_DW_E); break;
-    case 12 + 2: HARD_DW_ASM(HARD_DW_S HARD_DW_R(16) HARD_DW_S HARD_DW_R(16) HARD_DW_S HARD_DW_E); break;
-    default:
-        HARD_DW_ASM(HARD_DW_S HARD_DW_S HARD_DW_R(8) HARD_DW_S HARD_DW_S HARD_DW_R(8) HARD_DW_S HARD_DW_S HARD_DW_E);
-        break;
-    }
+    HARD_DW_SHAPES(HARD_DW_ASM)
     a.a0 = a0; a.a1 = a1; a.a2 = a2; a.a3 = a3;
 #else
     a.a0 = (int32_t)group[0]; a.a1 = (int32_t)group[1]; a.a2 = (int32_t)group[2]; a.a3 = (int32_t)group[3];
@@ -335,10 +463,88 @@ static inline hard_acc4 hard_depthwise_taps(const uint32_t *group, int32_t first
 #endif
     return a;
 }
+
+/* Every group of four channels of one output position (`convolveDepthwise`, 3x3 kernel,
+ * bounded requantization) in one piece of assembly: per group the taps of
+ * `hard_depthwise_taps` over the rows x cols rectangle, then the requantization of the four
+ * doubled accumulators (`hard_bounded_requantize_doubled`; table: [mantissa, shift, offset]
+ * per channel) stored to out[0...3]. wide: the group records (4 biases, 9 taps x 2 words:
+ * 88 bytes a group), x: the rectangle's first input at channel 0, first_tap: ky0 * 3 + kx0.
+ *
+ * One asm statement for the loop over the groups, for the reason of
+ * `hard_dense_channels6_bounded`: the taps need all thirteen registers, and LLVM moved every
+ * operand of a per-group asm block through a stack slot of its own (about 20 instructions a
+ * group). The loop state lives in a 24-byte frame below SP ([x, group, tap offset, table,
+ * out, groups left]); a group costs its taps (nine instructions each) and 43 more: the
+ * biases, seven a channel for the requantization, the reloads and the counter. */
+#define HARD_DW_Q(acc, k) \
+    "ldr     %[we], [%[xp]], #12\n\t" \
+    "ldrd    %[x], %[xe], [%[xp], #-8]\n\t" \
+    "smmlar  %[wo], %[" #acc "], %[we], %[xe]\n\t" \
+    "add     %[wo], %[wo], %[" #acc "], asr #31\n\t" \
+    "asr     %[wo], %[wo], %[x]\n\t" \
+    "ssat    %[wo], #8, %[wo]\n\t" \
+    "strb    %[wo], [%[wq], #" #k "]\n\t"
+#define HARD_DW_LOOP(code) \
+    __asm__ volatile( \
+        "sub     sp, sp, #24\n\t" \
+        "strd    %[a0], %[a1], [sp]\n\t"        /* x, group */ \
+        "str     %[a2], [sp, #8]\n\t"           /* tap offset */ \
+        "strd    %[a3], %[xe], [sp, #12]\n\t"   /* table, out */ \
+        "str     %[we], [sp, #20]\n\t"          /* groups */ \
+        "3:\n\t" \
+        "ldrd    %[xp], %[wq], [sp]\n\t" \
+        "ldr     %[x], [sp, #8]\n\t" \
+        "add     %[xe], %[xp], #4\n\t" \
+        "add     %[we], %[wq], #88\n\t" \
+        "strd    %[xe], %[we], [sp]\n\t" \
+        HARD_DW_PROLOGUE code \
+        "ldrd    %[xp], %[wq], [sp, #12]\n\t" \
+        HARD_DW_Q(a0, 0) HARD_DW_Q(a1, 1) HARD_DW_Q(a2, 2) HARD_DW_Q(a3, 3) \
+        "add     %[wq], %[wq], #4\n\t" \
+        "strd    %[xp], %[wq], [sp, #12]\n\t" \
+        "ldr     %[x], [sp, #20]\n\t" \
+        "subs    %[x], %[x], #1\n\t" \
+        "str     %[x], [sp, #20]\n\t" \
+        "bne     3b\n\t" \
+        "add     sp, sp, #24\n\t" \
+        : [a0] "+&r"(a0), [a1] "+&r"(a1), [a2] "+&r"(a2), [a3] "+&r"(a3), [xp] "=&r"(xp), [wq] "=&r"(wq), \
+          [x] "=&r"(t0), [xe] "+&r"(t1), [we] "+&r"(t2), [wo] "=&r"(t3) \
+        : HARD_DW_INPUTS : "cc", "memory")
+
+/* groups >= 1; the caller bounds every group's rectangle, table and out once. */
+static inline void hard_depthwise_position_bounded(const uint32_t *wide, int32_t groups, int32_t first_tap,
+                                                   const int8_t *x, int32_t step, int32_t row_step, uint32_t nz,
+                                                   int32_t rows, int32_t cols, const int32_t *table, int8_t *out) {
+#if HARD_DSP_NATIVE
+    uint32_t a0 = (uint32_t)(uintptr_t)x, a1 = (uint32_t)(uintptr_t)wide, a2 = (uint32_t)first_tap * 8;
+    uint32_t a3 = (uint32_t)(uintptr_t)table, t1 = (uint32_t)(uintptr_t)out, t2 = (uint32_t)groups, t0, t3;
+    const int8_t *xp;
+    const uint32_t *wq;
+    HARD_DW_SHAPES(HARD_DW_LOOP)
+    (void)xp; (void)wq; (void)t0; (void)t3;
+#else
+    for (int32_t g = 0; g < groups; g++) {
+        hard_acc4 a = hard_depthwise_taps(wide + 22 * g, first_tap, x + 4 * g, step, row_step, nz, rows, cols);
+        const int32_t *q = table + 12 * g;
+        int8_t *o = out + 4 * g;
+        o[0] = (int8_t)hard_bounded_requantize_doubled(a.a0, q[0], q[1], q[2]);
+        o[1] = (int8_t)hard_bounded_requantize_doubled(a.a1, q[3], q[4], q[5]);
+        o[2] = (int8_t)hard_bounded_requantize_doubled(a.a2, q[6], q[7], q[8]);
+        o[3] = (int8_t)hard_bounded_requantize_doubled(a.a3, q[9], q[10], q[11]);
+    }
+#endif
+}
 #undef HARD_DW_MAC
 #undef HARD_DW_S
 #undef HARD_DW_R
 #undef HARD_DW_E
+#undef HARD_DW_PROLOGUE
+#undef HARD_DW_OUTPUTS
+#undef HARD_DW_INPUTS
 #undef HARD_DW_ASM
+#undef HARD_DW_SHAPES
+#undef HARD_DW_Q
+#undef HARD_DW_LOOP
 
 #endif /* HARD_DSP_H */

@@ -17,12 +17,18 @@ public protocol ChannelRequantizer {
     /// 1 or 2: a kernel that can scale its accumulators for free (the depthwise kernel, through
     /// its widened weights and biases) multiplies them by this and calls `quadScaled`.
     static var accumulatorScale: Int32 { get }
+    /// The per-channel [mantissa, shift, offset] records of `BoundedRequantizer`, for kernels
+    /// that requantize inside their assembly (`hard_dense_channels6_bounded`,
+    /// `hard_depthwise_position_bounded`); nil otherwise.
+    var boundedTable: UnsafePointer<Int32>? { get }
     /// `quad` of accumulators multiplied by `accumulatorScale`.
     func quadScaled(_ out: UnsafeMutablePointer<Int8>, _ a0: Int32, _ a1: Int32, _ a2: Int32, _ a3: Int32, _ c: Int)
 }
 
 extension ChannelRequantizer {
     public static var accumulatorScale: Int32 { 1 }
+
+    public var boundedTable: UnsafePointer<Int32>? { nil }
 
     @inline(__always)
     public func quadScaled(_ out: UnsafeMutablePointer<Int8>, _ a0: Int32, _ a1: Int32, _ a2: Int32, _ a3: Int32, _ c: Int) {
@@ -134,6 +140,8 @@ public struct BoundedRequantizer: ChannelRequantizer {
 
     /// The accumulators doubled: SMMLAR takes 2 acc as it is (`hard_bounded_requantize_doubled`).
     public static var accumulatorScale: Int32 { 2 }
+
+    public var boundedTable: UnsafePointer<Int32>? { table }
 
     @inline(__always)
     public func quadScaled(_ out: UnsafeMutablePointer<Int8>, _ a0: Int32, _ a1: Int32, _ a2: Int32, _ a3: Int32, _ c: Int) {

@@ -118,12 +118,16 @@ public func convolveDense<R: ChannelRequantizer>(
     // and the overflow checks would otherwise sit in the per-block path.
     let steps = row &>> 2                                   // >= 1
     let vStride = 2 &* denseGroupPixels                      // words per 4 channels (12: `hard_dense_dot6`)
+    let steps32 = Int32(truncatingIfNeeded: steps), cout32 = Int32(truncatingIfNeeded: cout)
+    let boundedTable = rq.boundedTable
 
     /// Output positions p..<p+6 (`left` of them real; the missing ones repeat the last, their
-    /// outputs land on its and are stored again with the same values). `full` is a literal at
-    /// both call sites, so the common case has one output stride.
+    /// outputs land on its and are stored again with the same values). `full` and `doubled`
+    /// are literals at every call site. With `doubled` the widened inputs and the biases are
+    /// doubled, so the accumulators are 2 acc, which the bounded requantization takes as they
+    /// are (one shift less per output, for one SADD16 per widened word).
     @inline(__always)
-    func group(_ p: Int, _ left: Int, full: Bool) {
+    func group(_ p: Int, _ left: Int, full: Bool, doubled: Bool) {
         var cols = (UnsafePointer<Int8>(columns), UnsafePointer<Int8>(columns), UnsafePointer<Int8>(columns),
                     UnsafePointer<Int8>(columns), UnsafePointer<Int8>(columns), UnsafePointer<Int8>(columns))
         cols.0 = column(p, columns)
@@ -132,50 +136,74 @@ public func convolveDense<R: ChannelRequantizer>(
         cols.3 = full || left > 3 ? column(p &+ 3, columns + 3 &* row) : cols.2
         cols.4 = full || left > 4 ? column(p &+ 4, columns + 4 &* row) : cols.3
         cols.5 = full || left > 5 ? column(p &+ 5, columns + 5 &* row) : cols.4
+        @inline(__always)
+        func widened(_ word: UInt32) -> UInt32 { doubled ? hard_sadd16(word, word) : word }
         var k = 0, wp = wide
         while k < row {
             let x0 = hard_load4(cols.0 + k), x1 = hard_load4(cols.1 + k), x2 = hard_load4(cols.2 + k)
             let x3 = hard_load4(cols.3 + k), x4 = hard_load4(cols.4 + k), x5 = hard_load4(cols.5 + k)
-            wp[0] = hard_sxtb16(x0); wp[1] = hard_sxtb16_odd(x0)
-            wp[2] = hard_sxtb16(x1); wp[3] = hard_sxtb16_odd(x1)
-            wp[4] = hard_sxtb16(x2); wp[5] = hard_sxtb16_odd(x2)
-            wp[6] = hard_sxtb16(x3); wp[7] = hard_sxtb16_odd(x3)
-            wp[8] = hard_sxtb16(x4); wp[9] = hard_sxtb16_odd(x4)
-            wp[10] = hard_sxtb16(x5); wp[11] = hard_sxtb16_odd(x5)
+            wp[0] = widened(hard_sxtb16(x0)); wp[1] = widened(hard_sxtb16_odd(x0))
+            wp[2] = widened(hard_sxtb16(x1)); wp[3] = widened(hard_sxtb16_odd(x1))
+            wp[4] = widened(hard_sxtb16(x2)); wp[5] = widened(hard_sxtb16_odd(x2))
+            wp[6] = widened(hard_sxtb16(x3)); wp[7] = widened(hard_sxtb16_odd(x3))
+            wp[8] = widened(hard_sxtb16(x4)); wp[9] = widened(hard_sxtb16_odd(x4))
+            wp[10] = widened(hard_sxtb16(x5)); wp[11] = widened(hard_sxtb16_odd(x5))
             wp += vStride
             k &+= 4
+        }
+        var o = y + p &* cout
+        var w = weights
+        if full, let table = boundedTable {
+            // Every channel's dot products, requantization and stores in one piece of assembly.
+            hard_dense_channels6_bounded(weights, UnsafePointer(wide), steps32, foldedBias, table, o, cout32, cout32,
+                                         doubled ? 1 : 0)
+            return
         }
         // Output strides from one position to the next (0 past the real ones).
         let s1 = full || left > 1 ? cout : 0, s2 = full || left > 2 ? cout : 0
         let s3 = full || left > 3 ? cout : 0, s4 = full || left > 4 ? cout : 0
         let s5 = full || left > 5 ? cout : 0
-        var o = y + p &* cout
-        var w = weights
-        var bias = foldedBias
         for ch in 0..<cout {
-            let acc = hard_dense_dot6(w, UnsafePointer(wide), Int32(truncatingIfNeeded: steps), bias.pointee)
-            let (a0, a1, a2, a3, a4, a5) = (acc.a0, acc.a1, acc.a2, acc.a3, acc.a4, acc.a5)
+            let bias = doubled ? foldedBias[ch] &<< 1 : foldedBias[ch]
+            let acc = hard_dense_dot6(w, UnsafePointer(wide), steps32, bias)
             w += row
-            let (q0, q1, q2, q3) = rq.four(a0, a1, a2, a3, ch)
-            let (q4, q5) = rq.pair(a4, a5, ch)
+            var q = (Int8(0), Int8(0), Int8(0), Int8(0), Int8(0), Int8(0))
+            if doubled, let table = boundedTable {
+                let r = table + 3 &* ch
+                func requantized(_ a: Int32) -> Int8 { Int8(truncatingIfNeeded: hard_bounded_requantize_doubled(a, r[0], r[1], r[2])) }
+                q = (requantized(acc.a0), requantized(acc.a1), requantized(acc.a2), requantized(acc.a3),
+                     requantized(acc.a4), requantized(acc.a5))
+            } else {
+                (q.0, q.1, q.2, q.3) = rq.four(acc.a0, acc.a1, acc.a2, acc.a3, ch)
+                (q.4, q.5) = rq.pair(acc.a4, acc.a5, ch)
+            }
             var t = o
-            t[0] = q0; t += s1
-            t[0] = q1; t += s2
-            t[0] = q2; t += s3
-            t[0] = q3; t += s4
-            t[0] = q4; t += s5
-            t[0] = q5
+            t[0] = q.0; t += s1
+            t[0] = q.1; t += s2
+            t[0] = q.2; t += s3
+            t[0] = q.3; t += s4
+            t[0] = q.4; t += s5
+            t[0] = q.5
             o += 1
-            bias += 1
         }
     }
 
-    var p = 0
-    while pixels &- p >= denseGroupPixels {
-        group(p, denseGroupPixels, full: true)
-        p &+= denseGroupPixels
+    /// Every group of positions, with or without doubling (a literal for `group`).
+    @inline(__always)
+    func groups(doubled: Bool) {
+        var p = 0
+        while pixels &- p >= denseGroupPixels {
+            group(p, denseGroupPixels, full: true, doubled: doubled)
+            p &+= denseGroupPixels
+        }
+        if p < pixels { group(p, pixels &- p, full: false, doubled: doubled) }
     }
-    if p < pixels { group(p, pixels &- p, full: false) }
+    // Doubling costs 3 x row SADD16s a group of positions and saves 6 x Cout shifts.
+    if boundedTable != nil && 2 &* cout > row {
+        groups(doubled: true)
+    } else {
+        groups(doubled: false)
+    }
 }
 
 /// Output positions per step of `convolveDense`.
@@ -261,6 +289,10 @@ public func convolveDepthwise<R: ChannelRequantizer>(
 
     // The straight-line tap code of `hard_depthwise_taps` (a 3-wide kernel up to 3 rows).
     let unrolled = g.kernelW == 3 && g.kernelH <= 3
+    // `hard_depthwise_position_bounded`: every group of a position in assembly, for a 3x3 kernel
+    // (88-byte group records) and the bounded requantization.
+    let boundedTable = rq.boundedTable
+    let fused = g.kernelH == 3 && boundedTable != nil
     let step32 = Int32(truncatingIfNeeded: colStep)
 
     /// All channels of one output position over `rows` x `cols` taps starting at input
@@ -273,6 +305,13 @@ public func convolveDepthwise<R: ChannelRequantizer>(
         var wg = wide
         // From a row's last tap to the next row's first.
         let rowJump = Int32(truncatingIfNeeded: rowStep &- (cols &- 1) &* colStep)
+        if unrolled && fused && groups > 0, let table = boundedTable {
+            // Every group's taps and requantization in one piece of assembly.
+            hard_depthwise_position_bounded(wide, Int32(truncatingIfNeeded: groups), Int32(truncatingIfNeeded: firstTap),
+                                            origin, step32, rowJump, negativeZeroPair, Int32(truncatingIfNeeded: rows),
+                                            Int32(truncatingIfNeeded: cols), table, out)
+            c = vectorChannels
+        }
         while c < vectorChannels {
             let xr = origin + c, wr = wg + (4 &+ 2 &* firstTap)
             var acc: hard_acc4
