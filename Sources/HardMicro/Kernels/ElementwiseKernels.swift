@@ -49,17 +49,27 @@ public func addInt8(_ a: UnsafePointer<Int8>, _ b: UnsafePointer<Int8>, _ y: Uns
         // Each input's rescaled value depends on its byte alone: 2 x 256 of them, computed
         // first, turn two multiplies and their rounding per element into two table loads.
         let t1 = scratch + 128, t2 = scratch + 384   // t[v] for v in -128...127
+        // With ro >= 1 the tables hold the values doubled (|2 (x1 + x2)| < 2^30), the form
+        // `hard_bounded_requantize_doubled` takes.
+        let doubling: Int32 = ro > 0 ? 1 : 0
         for v in Int32(-128)...127 {
-            t1[Int(v)] = hard_bounded_scale((v &- z1) &<< up, m1, r1, k1, n1)
-            t2[Int(v)] = hard_bounded_scale((v &- z2) &<< up, m2, r2, k2, n2)
+            t1[Int(v)] = hard_bounded_scale((v &- z1) &<< up, m1, r1, k1, n1) &<< doubling
+            t2[Int(v)] = hard_bounded_scale((v &- z2) &<< up, m2, r2, k2, n2) &<< doubling
         }
         var a = a, b = b, y = y
-        if ro > 0 {
+        if ro > 0 && lo == -128 && hi == 127 {
             // The output's rounding shift without the mask (ro >= 1): hard_bounded_requantize's
-            // form, whose SSAT is the int8 clamp; then the activation's bounds.
+            // form, whose SSAT is the whole clamp.
             for _ in 0..<count {
-                let sum = t1[Int(a.pointee)] &+ t2[Int(b.pointee)]
-                y.pointee = clampToInt8(hard_bounded_requantize(sum, mo, ro, no), lo, hi)
+                let sum2 = t1[Int(a.pointee)] &+ t2[Int(b.pointee)]
+                y.pointee = Int8(truncatingIfNeeded: hard_bounded_requantize_doubled(sum2, mo, ro, no))
+                a += 1; b += 1; y += 1
+            }
+        } else if ro > 0 {
+            // The same, then the activation's bounds.
+            for _ in 0..<count {
+                let sum2 = t1[Int(a.pointee)] &+ t2[Int(b.pointee)]
+                y.pointee = clampToInt8(hard_bounded_requantize_doubled(sum2, mo, ro, no), lo, hi)
                 a += 1; b += 1; y += 1
             }
         } else {
@@ -97,6 +107,17 @@ public func lookupInput(_ x: UnsafePointer<UInt8>, _ y: UnsafeMutablePointer<Int
                         table: UnsafePointer<Int8>) {
     // Walking pointers: no index arithmetic (and its overflow checks) per byte.
     var x = x, y = y
+    if channels == 3 {
+        // RGB: the three tables stay in registers, three loads and a store a byte.
+        let t0 = table, t1 = table + 256, t2 = table + 512
+        for _ in 0..<pixels {
+            y[0] = t0[Int(x[0])]
+            y[1] = t1[Int(x[1])]
+            y[2] = t2[Int(x[2])]
+            x += 3; y += 3
+        }
+        return
+    }
     for _ in 0..<pixels {
         var t = table
         for _ in 0..<channels {
