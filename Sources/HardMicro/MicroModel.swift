@@ -33,7 +33,7 @@ public struct MicroModel {
     /// 64x64 with 11 classes they would be 45 kB of arena).
     public private(set) var fusedUpsampleArgMax = false
     /// Per op: a convolution whose accumulators are provably below 2^30 in magnitude, whose
-    /// multipliers all lie in [2^-22, 1/2) and whose activation clamp is the whole int8 range,
+    /// multipliers all lie in [2^-22, 1) and whose activation clamp is the whole int8 range,
     /// so `BoundedRequantizer` gives TFLite's integers (false for every other op). Decided
     /// once here from the weights, biases and operands.
     public private(set) var boundedRequantization: [Bool] = []
@@ -229,7 +229,7 @@ public struct MicroModel {
         let largestInput: Int64 = r.depthwise ? max(128 + zp, 127 - zp) : 128
         for c in 0..<cout {
             let shift = int32(at: r.shifts, c)
-            guard shift <= -1, shift >= -22 else { return false }
+            guard shift <= 0, shift >= -22 else { return false }
             var sum: Int64 = 0
             for k in 0..<row {
                 let w = Int64(r.depthwise ? weights[k * cout + c] : weights[c * row + k])

@@ -107,10 +107,22 @@ final class KernelTests: XCTestCase {
         // int8; these small layers' multipliers and accumulators always qualify).
         if amin == -128 && amax == 127 {
             XCTAssertTrue(shifts.allSatisfy { $0 <= -1 && $0 >= -22 }, what)
-            var table = [Int32](repeating: 0, count: 3 * cout)
-            BoundedRequantizer.prepare(mantissas: mantissas, shifts: shifts, outputZeroPoint: qOut.zeroPoint, channels: cout, into: &table)
-            let bounded = table.withUnsafeBufferPointer { t in run(BoundedRequantizer(table: t.baseAddress!)) }
-            XCTAssertEqual(bounded, out, "\(what): bounded requantization differs from the exact rules")
+            // As the layer is, and with channel 0's multiplier moved to [1/2, 1) (shift 0, the
+            // case the kernels' sign mask is for), against the exact rules for the same shifts.
+            for unshifted in [false, true] {
+                var sh = shifts
+                if unshifted { sh[0] = 0 }
+                let exact = unshifted ? mantissas.withUnsafeBufferPointer { m in sh.withUnsafeBufferPointer { s in
+                    run(ExactRequantizer(mantissas: m.baseAddress!, shifts: s.baseAddress!, outputZeroPoint: qOut.zeroPoint,
+                                         activationMin: amin, activationMax: amax))
+                } } : out
+                var table = [Int32](repeating: 0, count: BoundedRequantizer.recordWords * cout)
+                let masked = BoundedRequantizer.prepare(mantissas: mantissas, shifts: sh, outputZeroPoint: qOut.zeroPoint,
+                                                        channels: cout, into: &table)
+                XCTAssertEqual(masked, unshifted)
+                let bounded = table.withUnsafeBufferPointer { t in run(BoundedRequantizer(table: t.baseAddress!, masked: masked)) }
+                XCTAssertEqual(bounded, exact, "\(what) (shift 0 on channel 0: \(unshifted)): bounded requantization differs from the exact rules")
+            }
             boundedChecks += 1
         }
         assertWithinOneStep(out, ys, reference, qOut, what)

@@ -172,6 +172,15 @@ static inline int32_t hard_bounded_requantize_doubled(int32_t acc2, int32_t mant
     return hard_ssat8(t >> shift);
 }
 
+/* The same for a channel whose shift may be 0 (multiplier in [1/2, 1)), where TFLite's
+ * rounding shift is the identity: `offset` is then the zero point and `mask` 0, so the sign is
+ * not added (for shift >= 1, mask -1 and the offset as above). */
+static inline int32_t hard_bounded_requantize_masked(int32_t acc2, int32_t mantissa, int32_t shift, int32_t offset,
+                                                     int32_t mask) {
+    int32_t t = hard_smmlar(acc2, mantissa, offset) + ((acc2 >> 31) & mask);
+    return hard_ssat8(t >> shift);
+}
+
 /* The same from acc itself (one shift more). */
 static inline int32_t hard_bounded_requantize(int32_t acc, int32_t mantissa, int32_t shift, int32_t offset) {
     return hard_bounded_requantize_doubled((int32_t)((uint32_t)acc << 1), mantissa, shift, offset);
@@ -264,19 +273,33 @@ static inline hard_acc6 hard_dense_dot6(const int8_t *w, const uint32_t *v, int3
  * Here the loop state lives in a 32-byte frame below SP ([bias, table, out, stride,
  * channels left, wide, steps]) and costs about 20: six accumulator copies of the bias, the
  * reloads, the counter. */
-#define HARD_DENSE_QD(acc, store) \
-    "smmlar  %[o], %[" #acc "], %[e], %[v]\n\t" HARD_DENSE_TAIL(acc, store)
-#define HARD_DENSE_QS(acc, store) \
-    "lsl     %[o], %[" #acc "], #1\n\t" \
-    "smmlar  %[o], %[o], %[e], %[v]\n\t" HARD_DENSE_TAIL(acc, store)
-#define HARD_DENSE_TAIL(acc, store) \
-    "add     %[o], %[o], %[" #acc "], asr #31\n\t" \
+/* One output, from 2 acc (D) or from acc, shifted (S); unmasked (U: every shift >= 1, the
+ * sign always added) or masked (M: the record's mask picks it, one AND more). */
+#define HARD_DENSE_SRC_D(acc) "smmlar  %[o], %[" #acc "], %[e], %[v]\n\t"
+#define HARD_DENSE_SRC_S(acc) "lsl     %[o], %[" #acc "], #1\n\t" "smmlar  %[o], %[o], %[e], %[v]\n\t"
+#define HARD_DENSE_SIGN_U(acc) "add     %[o], %[o], %[" #acc "], asr #31\n\t"
+#define HARD_DENSE_SIGN_M(acc) "and     %[" #acc "], %[x0], %[" #acc "], asr #31\n\t" "add     %[o], %[o], %[" #acc "]\n\t"
+#define HARD_DENSE_OUT(SRC, SIGN, acc, store) \
+    SRC(acc) SIGN(acc) \
     "asr     %[o], %[o], %[x1]\n\t" \
     "ssat    %[o], #8, %[o]\n\t" \
     store
 #define HARD_DENSE_BIAS_D "lsl     %[a0], %[a0], #1\n\t"
 #define HARD_DENSE_BIAS_S ""
-#define HARD_DENSE_ASM(Q, BIAS) \
+/* The record ([mantissa, shift, offset, mask]) and the stride: unmasked, the stride in x0;
+ * masked, x0 holds the mask and the stride goes to a0 once output 0 is done. */
+#define HARD_DENSE_RECORD_U \
+    "ldr     %[e], [%[v]], #16\n\t"         /* mantissa */ \
+    "str     %[v], [sp, #4]\n\t"            /* the next channel's record */ \
+    "ldrd    %[x1], %[v], [%[v], #-12]\n\t" /* shift, offset */ \
+    "ldr     %[x0], [sp, #12]\n\t"          /* stride */
+#define HARD_DENSE_RECORD_M \
+    "ldrd    %[e], %[x1], [%[v]], #16\n\t"  /* mantissa, shift */ \
+    "str     %[v], [sp, #4]\n\t" \
+    "ldrd    %[v], %[x0], [%[v], #-8]\n\t"  /* offset, mask */
+#define HARD_DENSE_STRIDE_U ""
+#define HARD_DENSE_STRIDE_M "ldr     %[a0], [sp, #12]\n\t"
+#define HARD_DENSE_ASM(SRC, SIGN, BIAS, RECORD, STRIDE, s) \
     __asm__ volatile( \
         "sub     sp, sp, #32\n\t" \
         "strd    %[a0], %[a1], [sp]\n\t"        /* bias, table */ \
@@ -317,18 +340,16 @@ static inline hard_acc6 hard_dense_dot6(const int8_t *w, const uint32_t *v, int3
         "subs    %[n], %[n], #1\n\t" \
         "bne     1b\n\t" \
         "ldrd    %[v], %[n], [sp, #4]\n\t"      /* table, out */ \
-        "ldr     %[x0], [sp, #12]\n\t"          /* stride */ \
         "add     %[o], %[n], #1\n\t" \
         "str     %[o], [sp, #8]\n\t"            /* the next channel's out */ \
-        "ldr     %[e], [%[v]], #12\n\t"         /* mantissa */ \
-        "str     %[v], [sp, #4]\n\t"            /* the next channel's record */ \
-        "ldrd    %[x1], %[v], [%[v], #-8]\n\t"  /* shift, offset */ \
-        Q(a0, "strb    %[o], [%[n]]\n\t") \
-        Q(a1, "strb    %[o], [%[n], %[x0]]\n\t" "add %[n], %[n], %[x0], lsl #1\n\t") \
-        Q(a2, "strb    %[o], [%[n]]\n\t") \
-        Q(a3, "strb    %[o], [%[n], %[x0]]\n\t" "add %[n], %[n], %[x0], lsl #1\n\t") \
-        Q(a4, "strb    %[o], [%[n]]\n\t") \
-        Q(a5, "strb    %[o], [%[n], %[x0]]\n\t") \
+        RECORD \
+        HARD_DENSE_OUT(SRC, SIGN, a0, "strb    %[o], [%[n]]\n\t") \
+        STRIDE \
+        HARD_DENSE_OUT(SRC, SIGN, a1, "strb    %[o], [%[n], %[" s "]]\n\t" "add %[n], %[n], %[" s "], lsl #1\n\t") \
+        HARD_DENSE_OUT(SRC, SIGN, a2, "strb    %[o], [%[n]]\n\t") \
+        HARD_DENSE_OUT(SRC, SIGN, a3, "strb    %[o], [%[n], %[" s "]]\n\t" "add %[n], %[n], %[" s "], lsl #1\n\t") \
+        HARD_DENSE_OUT(SRC, SIGN, a4, "strb    %[o], [%[n]]\n\t") \
+        HARD_DENSE_OUT(SRC, SIGN, a5, "strb    %[o], [%[n], %[" s "]]\n\t") \
         "ldr     %[o], [sp, #16]\n\t" \
         "subs    %[o], %[o], #1\n\t" \
         "str     %[o], [sp, #16]\n\t" \
@@ -344,34 +365,45 @@ static inline hard_acc6 hard_dense_dot6(const int8_t *w, const uint32_t *v, int3
 static inline void hard_dense_channels6_bounded(const int8_t *w, const uint32_t *v, int32_t steps,
                                                 const int32_t *bias, const int32_t *table,
                                                 int8_t *out, int32_t stride, int32_t channels,
-                                                int32_t doubled) {
+                                                int32_t doubled, int32_t masked) {
 #if HARD_DSP_NATIVE
     uint32_t a0 = (uint32_t)(uintptr_t)bias, a1 = (uint32_t)(uintptr_t)table, a2 = (uint32_t)(uintptr_t)out;
     uint32_t a3 = (uint32_t)stride, a4 = (uint32_t)channels, a5, t0, t1, t2, t3;
-    if (doubled) {
-        HARD_DENSE_ASM(HARD_DENSE_QD, HARD_DENSE_BIAS_D);
+    if (doubled && masked) {
+        HARD_DENSE_ASM(HARD_DENSE_SRC_D, HARD_DENSE_SIGN_M, HARD_DENSE_BIAS_D, HARD_DENSE_RECORD_M, HARD_DENSE_STRIDE_M, "a0");
+    } else if (doubled) {
+        HARD_DENSE_ASM(HARD_DENSE_SRC_D, HARD_DENSE_SIGN_U, HARD_DENSE_BIAS_D, HARD_DENSE_RECORD_U, HARD_DENSE_STRIDE_U, "x0");
+    } else if (masked) {
+        HARD_DENSE_ASM(HARD_DENSE_SRC_S, HARD_DENSE_SIGN_M, HARD_DENSE_BIAS_S, HARD_DENSE_RECORD_M, HARD_DENSE_STRIDE_M, "a0");
     } else {
-        HARD_DENSE_ASM(HARD_DENSE_QS, HARD_DENSE_BIAS_S);
+        HARD_DENSE_ASM(HARD_DENSE_SRC_S, HARD_DENSE_SIGN_U, HARD_DENSE_BIAS_S, HARD_DENSE_RECORD_U, HARD_DENSE_STRIDE_U, "x0");
     }
     (void)a5; (void)t0; (void)t1; (void)t2; (void)t3;
 #else
+    (void)masked;
     for (int32_t c = 0; c < channels; c++) {
         int32_t b = doubled ? (int32_t)((uint32_t)bias[c] << 1) : bias[c];
         hard_acc6 r = hard_dense_dot6(w + c * 4 * steps, v, steps, b);
         int32_t a[6] = {r.a0, r.a1, r.a2, r.a3, r.a4, r.a5};
-        const int32_t *rec = table + 3 * c;
+        const int32_t *rec = table + 4 * c;
         for (int i = 0; i < 6; i++) {
             int32_t acc2 = doubled ? a[i] : (int32_t)((uint32_t)a[i] << 1);
-            out[c + i * stride] = (int8_t)hard_bounded_requantize_doubled(acc2, rec[0], rec[1], rec[2]);
+            out[c + i * stride] = (int8_t)hard_bounded_requantize_masked(acc2, rec[0], rec[1], rec[2], rec[3]);
         }
     }
 #endif
 }
-#undef HARD_DENSE_QD
-#undef HARD_DENSE_QS
-#undef HARD_DENSE_TAIL
+#undef HARD_DENSE_SRC_D
+#undef HARD_DENSE_SRC_S
+#undef HARD_DENSE_SIGN_U
+#undef HARD_DENSE_SIGN_M
+#undef HARD_DENSE_OUT
 #undef HARD_DENSE_BIAS_D
 #undef HARD_DENSE_BIAS_S
+#undef HARD_DENSE_RECORD_U
+#undef HARD_DENSE_RECORD_M
+#undef HARD_DENSE_STRIDE_U
+#undef HARD_DENSE_STRIDE_M
 #undef HARD_DENSE_ASM
 
 /* Four accumulators of four channels (`convolveDepthwise`). */
@@ -477,15 +509,25 @@ static inline hard_acc4 hard_depthwise_taps(const uint32_t *group, int32_t first
  * group). The loop state lives in a 24-byte frame below SP ([x, group, tap offset, table,
  * out, groups left]); a group costs its taps (nine instructions each) and 43 more: the
  * biases, seven a channel for the requantization, the reloads and the counter. */
-#define HARD_DW_Q(acc, k) \
-    "ldr     %[we], [%[xp]], #12\n\t" \
-    "ldrd    %[x], %[xe], [%[xp], #-8]\n\t" \
+/* One channel's requantization: unmasked (U, every shift >= 1) or masked (M). */
+#define HARD_DW_QU(acc, k) \
+    "ldr     %[we], [%[xp]], #16\n\t" \
+    "ldrd    %[x], %[xe], [%[xp], #-12]\n\t" \
     "smmlar  %[wo], %[" #acc "], %[we], %[xe]\n\t" \
     "add     %[wo], %[wo], %[" #acc "], asr #31\n\t" \
     "asr     %[wo], %[wo], %[x]\n\t" \
     "ssat    %[wo], #8, %[wo]\n\t" \
     "strb    %[wo], [%[wq], #" #k "]\n\t"
-#define HARD_DW_LOOP(code) \
+#define HARD_DW_QM(acc, k) \
+    "ldrd    %[we], %[x], [%[xp]], #16\n\t" \
+    "ldrd    %[xe], %[wo], [%[xp], #-8]\n\t" \
+    "and     %[wo], %[wo], %[" #acc "], asr #31\n\t" \
+    "smmlar  %[" #acc "], %[" #acc "], %[we], %[xe]\n\t" \
+    "add     %[" #acc "], %[" #acc "], %[wo]\n\t" \
+    "asr     %[" #acc "], %[" #acc "], %[x]\n\t" \
+    "ssat    %[" #acc "], #8, %[" #acc "]\n\t" \
+    "strb    %[" #acc "], [%[wq], #" #k "]\n\t"
+#define HARD_DW_LOOP(Q, code) \
     __asm__ volatile( \
         "sub     sp, sp, #24\n\t" \
         "strd    %[a0], %[a1], [sp]\n\t"        /* x, group */ \
@@ -500,7 +542,7 @@ static inline hard_acc4 hard_depthwise_taps(const uint32_t *group, int32_t first
         "strd    %[xe], %[we], [sp]\n\t" \
         HARD_DW_PROLOGUE code \
         "ldrd    %[xp], %[wq], [sp, #12]\n\t" \
-        HARD_DW_Q(a0, 0) HARD_DW_Q(a1, 1) HARD_DW_Q(a2, 2) HARD_DW_Q(a3, 3) \
+        Q(a0, 0) Q(a1, 1) Q(a2, 2) Q(a3, 3) \
         "add     %[wq], %[wq], #4\n\t" \
         "strd    %[xp], %[wq], [sp, #12]\n\t" \
         "ldr     %[x], [sp, #20]\n\t" \
@@ -511,27 +553,35 @@ static inline hard_acc4 hard_depthwise_taps(const uint32_t *group, int32_t first
         : [a0] "+&r"(a0), [a1] "+&r"(a1), [a2] "+&r"(a2), [a3] "+&r"(a3), [xp] "=&r"(xp), [wq] "=&r"(wq), \
           [x] "=&r"(t0), [xe] "+&r"(t1), [we] "+&r"(t2), [wo] "=&r"(t3) \
         : HARD_DW_INPUTS : "cc", "memory")
+#define HARD_DW_LOOP_U(code) HARD_DW_LOOP(HARD_DW_QU, code)
+#define HARD_DW_LOOP_M(code) HARD_DW_LOOP(HARD_DW_QM, code)
 
 /* groups >= 1; the caller bounds every group's rectangle, table and out once. */
 static inline void hard_depthwise_position_bounded(const uint32_t *wide, int32_t groups, int32_t first_tap,
                                                    const int8_t *x, int32_t step, int32_t row_step, uint32_t nz,
-                                                   int32_t rows, int32_t cols, const int32_t *table, int8_t *out) {
+                                                   int32_t rows, int32_t cols, const int32_t *table, int8_t *out,
+                                                   int32_t masked) {
 #if HARD_DSP_NATIVE
     uint32_t a0 = (uint32_t)(uintptr_t)x, a1 = (uint32_t)(uintptr_t)wide, a2 = (uint32_t)first_tap * 8;
     uint32_t a3 = (uint32_t)(uintptr_t)table, t1 = (uint32_t)(uintptr_t)out, t2 = (uint32_t)groups, t0, t3;
     const int8_t *xp;
     const uint32_t *wq;
-    HARD_DW_SHAPES(HARD_DW_LOOP)
+    if (masked) {
+        HARD_DW_SHAPES(HARD_DW_LOOP_M)
+    } else {
+        HARD_DW_SHAPES(HARD_DW_LOOP_U)
+    }
     (void)xp; (void)wq; (void)t0; (void)t3;
 #else
+    (void)masked;
     for (int32_t g = 0; g < groups; g++) {
         hard_acc4 a = hard_depthwise_taps(wide + 22 * g, first_tap, x + 4 * g, step, row_step, nz, rows, cols);
-        const int32_t *q = table + 12 * g;
+        const int32_t *q = table + 16 * g;
         int8_t *o = out + 4 * g;
-        o[0] = (int8_t)hard_bounded_requantize_doubled(a.a0, q[0], q[1], q[2]);
-        o[1] = (int8_t)hard_bounded_requantize_doubled(a.a1, q[3], q[4], q[5]);
-        o[2] = (int8_t)hard_bounded_requantize_doubled(a.a2, q[6], q[7], q[8]);
-        o[3] = (int8_t)hard_bounded_requantize_doubled(a.a3, q[9], q[10], q[11]);
+        o[0] = (int8_t)hard_bounded_requantize_masked(a.a0, q[0], q[1], q[2], q[3]);
+        o[1] = (int8_t)hard_bounded_requantize_masked(a.a1, q[4], q[5], q[6], q[7]);
+        o[2] = (int8_t)hard_bounded_requantize_masked(a.a2, q[8], q[9], q[10], q[11]);
+        o[3] = (int8_t)hard_bounded_requantize_masked(a.a3, q[12], q[13], q[14], q[15]);
     }
 #endif
 }
@@ -544,7 +594,10 @@ static inline void hard_depthwise_position_bounded(const uint32_t *wide, int32_t
 #undef HARD_DW_INPUTS
 #undef HARD_DW_ASM
 #undef HARD_DW_SHAPES
-#undef HARD_DW_Q
+#undef HARD_DW_QU
+#undef HARD_DW_QM
 #undef HARD_DW_LOOP
+#undef HARD_DW_LOOP_U
+#undef HARD_DW_LOOP_M
 
 #endif /* HARD_DSP_H */

@@ -17,10 +17,13 @@ public protocol ChannelRequantizer {
     /// 1 or 2: a kernel that can scale its accumulators for free (the depthwise kernel, through
     /// its widened weights and biases) multiplies them by this and calls `quadScaled`.
     static var accumulatorScale: Int32 { get }
-    /// The per-channel [mantissa, shift, offset] records of `BoundedRequantizer`, for kernels
+    /// The per-channel [mantissa, shift, offset, mask] records of `BoundedRequantizer`, for kernels
     /// that requantize inside their assembly (`hard_dense_channels6_bounded`,
     /// `hard_depthwise_position_bounded`); nil otherwise.
     var boundedTable: UnsafePointer<Int32>? { get }
+    /// Whether some record's sign mask is 0 (a channel with shift 0): the assembly then takes
+    /// the mask into account, one instruction more per output.
+    var boundedMasked: Bool { get }
     /// `quad` of accumulators multiplied by `accumulatorScale`.
     func quadScaled(_ out: UnsafeMutablePointer<Int8>, _ a0: Int32, _ a1: Int32, _ a2: Int32, _ a3: Int32, _ c: Int)
 }
@@ -29,6 +32,8 @@ extension ChannelRequantizer {
     public static var accumulatorScale: Int32 { 1 }
 
     public var boundedTable: UnsafePointer<Int32>? { nil }
+
+    public var boundedMasked: Bool { false }
 
     @inline(__always)
     public func quadScaled(_ out: UnsafeMutablePointer<Int8>, _ a0: Int32, _ a1: Int32, _ a2: Int32, _ a3: Int32, _ c: Int) {
@@ -74,63 +79,78 @@ public struct ExactRequantizer: ChannelRequantizer {
     }
 }
 
-/// The same integers as `ExactRequantizer` in about a third of the instructions (about ten
+/// The same integers as `ExactRequantizer` in about a third of the instructions (five or six
 /// per output on the Cortex-M7), for an op that `MicroModel.boundedRequantization` admits:
-/// accumulators provably below 2^30 in magnitude, every multiplier in [2^-22, 1/2) (shift in
-/// -22...-1), no activation clamp beyond the int8 range. Then
+/// accumulators provably below 2^30 in magnitude, every multiplier in [2^-22, 1) (shift
+/// -22...0), no activation clamp beyond the int8 range. Then
 ///   SaturatingRoundingDoublingHighMul(acc, m) = SMMULR(2 acc, m)   (no saturation possible)
-///   RoundingDivideByPOT(h, r) + zp = (h + (h >> 31) + 2^(r-1) + zp 2^r) >> r
+///   RoundingDivideByPOT(h, r) + zp = (h + (h >> 31) + 2^(r-1) + zp 2^r) >> r   (r >= 1)
+///   RoundingDivideByPOT(h, 0) + zp = h + zp
 /// the first because 2 acc fits 32 bits, the second because adding h >> 31 (-1 for negative
 /// h) turns "round half up" into "round half away from zero" and a multiple of 2^r passes
-/// through the shift unchanged; the clamp is SSAT (`hard_bounded_requantize`).
+/// through the shift unchanged; the clamp is SSAT (`hard_bounded_requantize_masked`).
 public struct BoundedRequantizer: ChannelRequantizer {
-    /// [mantissa, right shift r, offset 2^(r-1) + zeroPoint * 2^r] per channel (`prepare`):
-    /// one record per channel, so a kernel reads a channel's three words from one base.
+    /// [mantissa, right shift r, offset, sign mask] per channel (`prepare`): offset
+    /// 2^(r-1) + zeroPoint * 2^r and mask -1 for r >= 1, zeroPoint and 0 for r = 0.
     public var table: UnsafePointer<Int32>
+    /// Some channel has r = 0, so the sign mask matters (one AND more per output).
+    public var masked: Bool
 
-    public init(table: UnsafePointer<Int32>) {
+    public init(table: UnsafePointer<Int32>, masked: Bool) {
         self.table = table
+        self.masked = masked
     }
 
-    /// Bytes of the table for `channels` channels.
-    public static func tableBytes(channels: Int) -> Int { 12 * channels }
+    /// Words per channel of the table.
+    public static let recordWords = 4
 
-    /// Fills `table` from TFLite mantissas and shifts (each shift in -22...-1) and the output
-    /// zero point.
+    /// Bytes of the table for `channels` channels.
+    public static func tableBytes(channels: Int) -> Int { 4 * recordWords * channels }
+
+    /// Fills `table` from TFLite mantissas and shifts (each shift in -22...0) and the output
+    /// zero point; true when some shift is 0 (`masked`).
+    @discardableResult
     public static func prepare(mantissas: UnsafePointer<Int32>, shifts: UnsafePointer<Int32>, outputZeroPoint zp: Int32,
-                               channels: Int, into table: UnsafeMutablePointer<Int32>) {
+                               channels: Int, into table: UnsafeMutablePointer<Int32>) -> Bool {
         var q = table
+        var unshifted = false
         for c in 0..<channels {
             let r = 0 &- shifts[c]
             q[0] = mantissas[c]
             q[1] = r
-            q[2] = (Int32(1) &<< (r &- 1)) &+ (zp &<< r)
-            q += 3
+            if r > 0 {
+                q[2] = (Int32(1) &<< (r &- 1)) &+ (zp &<< r)
+                q[3] = -1
+            } else {
+                q[2] = zp
+                q[3] = 0
+                unshifted = true
+            }
+            q += recordWords
         }
+        return unshifted
+    }
+
+    @inline(__always)
+    func requantized(_ acc2: Int32, _ q: UnsafePointer<Int32>) -> Int8 {
+        Int8(truncatingIfNeeded: hard_bounded_requantize_masked(acc2, q[0], q[1], q[2], q[3]))
     }
 
     @inline(__always)
     public func callAsFunction(_ acc: Int32, _ c: Int) -> Int8 {
-        let q = table + 3 &* c
-        return Int8(truncatingIfNeeded: hard_bounded_requantize(acc, q[0], q[1], q[2]))
+        requantized(acc &<< 1, table + Self.recordWords &* c)
     }
 
     @inline(__always)
     public func pair(_ a: Int32, _ b: Int32, _ c: Int) -> (Int8, Int8) {
-        let q = table + 3 &* c
-        let m = q[0], r = q[1], o = q[2]
-        return (Int8(truncatingIfNeeded: hard_bounded_requantize(a, m, r, o)),
-                Int8(truncatingIfNeeded: hard_bounded_requantize(b, m, r, o)))
+        let q = table + Self.recordWords &* c
+        return (requantized(a &<< 1, q), requantized(b &<< 1, q))
     }
 
     @inline(__always)
     public func four(_ a: Int32, _ b: Int32, _ c: Int32, _ d: Int32, _ channel: Int) -> (Int8, Int8, Int8, Int8) {
-        let q = table + 3 &* channel
-        let m = q[0], r = q[1], o = q[2]
-        return (Int8(truncatingIfNeeded: hard_bounded_requantize(a, m, r, o)),
-                Int8(truncatingIfNeeded: hard_bounded_requantize(b, m, r, o)),
-                Int8(truncatingIfNeeded: hard_bounded_requantize(c, m, r, o)),
-                Int8(truncatingIfNeeded: hard_bounded_requantize(d, m, r, o)))
+        let q = table + Self.recordWords &* channel
+        return (requantized(a &<< 1, q), requantized(b &<< 1, q), requantized(c &<< 1, q), requantized(d &<< 1, q))
     }
 
     @inline(__always)
@@ -138,20 +158,18 @@ public struct BoundedRequantizer: ChannelRequantizer {
         quadScaled(out, a0 &<< 1, a1 &<< 1, a2 &<< 1, a3 &<< 1, c)
     }
 
-    /// The accumulators doubled: SMMLAR takes 2 acc as it is (`hard_bounded_requantize_doubled`).
+    /// The accumulators doubled: SMMLAR takes 2 acc as it is (`hard_bounded_requantize_masked`).
     public static var accumulatorScale: Int32 { 2 }
 
     public var boundedTable: UnsafePointer<Int32>? { table }
 
+    public var boundedMasked: Bool { masked }
+
     @inline(__always)
     public func quadScaled(_ out: UnsafeMutablePointer<Int8>, _ a0: Int32, _ a1: Int32, _ a2: Int32, _ a3: Int32, _ c: Int) {
-        let q = table + 3 &* c
-        // All twelve words are read before the first store (a byte store could alias them).
-        let m0 = q[0], r0 = q[1], o0 = q[2], m1 = q[3], r1 = q[4], o1 = q[5]
-        let m2 = q[6], r2 = q[7], o2 = q[8], m3 = q[9], r3 = q[10], o3 = q[11]
-        out[0] = Int8(truncatingIfNeeded: hard_bounded_requantize_doubled(a0, m0, r0, o0))
-        out[1] = Int8(truncatingIfNeeded: hard_bounded_requantize_doubled(a1, m1, r1, o1))
-        out[2] = Int8(truncatingIfNeeded: hard_bounded_requantize_doubled(a2, m2, r2, o2))
-        out[3] = Int8(truncatingIfNeeded: hard_bounded_requantize_doubled(a3, m3, r3, o3))
+        let q = table + Self.recordWords &* c
+        // All four results before the first store (a byte store could alias the table).
+        let r0 = requantized(a0, q), r1 = requantized(a1, q + 4), r2 = requantized(a2, q + 8), r3 = requantized(a3, q + 12)
+        out[0] = r0; out[1] = r1; out[2] = r2; out[3] = r3
     }
 }

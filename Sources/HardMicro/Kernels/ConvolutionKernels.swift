@@ -119,7 +119,7 @@ public func convolveDense<R: ChannelRequantizer>(
     let steps = row &>> 2                                   // >= 1
     let vStride = 2 &* denseGroupPixels                      // words per 4 channels (12: `hard_dense_dot6`)
     let steps32 = Int32(truncatingIfNeeded: steps), cout32 = Int32(truncatingIfNeeded: cout)
-    let boundedTable = rq.boundedTable
+    let boundedTable = rq.boundedTable, masked32: Int32 = rq.boundedMasked ? 1 : 0
 
     /// Output positions p..<p+6 (`left` of them real; the missing ones repeat the last, their
     /// outputs land on its and are stored again with the same values). `full` and `doubled`
@@ -156,7 +156,7 @@ public func convolveDense<R: ChannelRequantizer>(
         if full, let table = boundedTable {
             // Every channel's dot products, requantization and stores in one piece of assembly.
             hard_dense_channels6_bounded(weights, UnsafePointer(wide), steps32, foldedBias, table, o, cout32, cout32,
-                                         doubled ? 1 : 0)
+                                         doubled ? 1 : 0, masked32)
             return
         }
         // Output strides from one position to the next (0 past the real ones).
@@ -169,8 +169,10 @@ public func convolveDense<R: ChannelRequantizer>(
             w += row
             var q = (Int8(0), Int8(0), Int8(0), Int8(0), Int8(0), Int8(0))
             if doubled, let table = boundedTable {
-                let r = table + 3 &* ch
-                func requantized(_ a: Int32) -> Int8 { Int8(truncatingIfNeeded: hard_bounded_requantize_doubled(a, r[0], r[1], r[2])) }
+                let r = table + BoundedRequantizer.recordWords &* ch
+                func requantized(_ a: Int32) -> Int8 {
+                    Int8(truncatingIfNeeded: hard_bounded_requantize_masked(a, r[0], r[1], r[2], r[3]))
+                }
                 q = (requantized(acc.a0), requantized(acc.a1), requantized(acc.a2), requantized(acc.a3),
                      requantized(acc.a4), requantized(acc.a5))
             } else {
@@ -293,6 +295,7 @@ public func convolveDepthwise<R: ChannelRequantizer>(
     // (88-byte group records) and the bounded requantization.
     let boundedTable = rq.boundedTable
     let fused = g.kernelH == 3 && boundedTable != nil
+    let masked32: Int32 = rq.boundedMasked ? 1 : 0
     let step32 = Int32(truncatingIfNeeded: colStep)
 
     /// All channels of one output position over `rows` x `cols` taps starting at input
@@ -309,7 +312,7 @@ public func convolveDepthwise<R: ChannelRequantizer>(
             // Every group's taps and requantization in one piece of assembly.
             hard_depthwise_position_bounded(wide, Int32(truncatingIfNeeded: groups), Int32(truncatingIfNeeded: firstTap),
                                             origin, step32, rowJump, negativeZeroPair, Int32(truncatingIfNeeded: rows),
-                                            Int32(truncatingIfNeeded: cols), table, out)
+                                            Int32(truncatingIfNeeded: cols), table, out, masked32)
             c = vectorChannels
         }
         while c < vectorChannels {
