@@ -299,28 +299,30 @@ public func convolveDepthwise<R: ChannelRequantizer>(
     let step32 = Int32(truncatingIfNeeded: colStep)
 
     /// All channels of one output position over `rows` x `cols` taps starting at input
-    /// `origin` and tap `firstTap` (ky0 * kw + kx0). With `unrolled`, called with literal rows
-    /// and cols (1...3), so each shape gets its own group loop around its own tap code.
-    @inline(__always)
-    func position(_ out: UnsafeMutablePointer<Int8>, _ origin: UnsafePointer<Int8>, _ firstTap: Int,
-                  rows: Int, cols: Int, unrolled: Bool) {
+    /// `origin` and tap `firstTap` (ky0 * kw + kx0). One copy for every shape: the assembly
+    /// picks its shape's straight-line code itself (a switch per position), and an
+    /// instantiation per shape in Swift would cost flash for nothing (about 30 kB with both
+    /// requantizers).
+    func position(_ out: UnsafeMutablePointer<Int8>, _ origin: UnsafePointer<Int8>, _ firstTap: Int, rows: Int, cols: Int) {
         var c = 0
         var wg = wide
+        // The assembly's shapes: 1...3 x 1...3 taps of a 3-wide kernel.
+        let shaped = unrolled && rows >= 1 && cols >= 1
         // From a row's last tap to the next row's first.
         let rowJump = Int32(truncatingIfNeeded: rowStep &- (cols &- 1) &* colStep)
-        if unrolled && fused && groups > 0, let table = boundedTable {
+        let rows32 = Int32(truncatingIfNeeded: rows), cols32 = Int32(truncatingIfNeeded: cols)
+        if shaped && fused && groups > 0, let table = boundedTable {
             // Every group's taps and requantization in one piece of assembly.
             hard_depthwise_position_bounded(wide, Int32(truncatingIfNeeded: groups), Int32(truncatingIfNeeded: firstTap),
-                                            origin, step32, rowJump, negativeZeroPair, Int32(truncatingIfNeeded: rows),
-                                            Int32(truncatingIfNeeded: cols), table, out, masked32)
+                                            origin, step32, rowJump, negativeZeroPair, rows32, cols32, table, out, masked32)
             c = vectorChannels
         }
         while c < vectorChannels {
             let xr = origin + c, wr = wg + (4 &+ 2 &* firstTap)
             var acc: hard_acc4
-            if unrolled {
+            if shaped {
                 acc = hard_depthwise_taps(wg, Int32(truncatingIfNeeded: firstTap), xr, step32, rowJump, negativeZeroPair,
-                                          Int32(truncatingIfNeeded: rows), Int32(truncatingIfNeeded: cols))
+                                          rows32, cols32)
             } else {
                 acc = hard_acc4(a0: Int32(bitPattern: wg[0]), a1: Int32(bitPattern: wg[1]),
                                 a2: Int32(bitPattern: wg[2]), a3: Int32(bitPattern: wg[3]))
@@ -369,19 +371,7 @@ public func convolveDepthwise<R: ChannelRequantizer>(
             // Input of the first valid tap.
             let origin = rowOrigin + (ox &* g.strideW &- g.padW &+ kx0 &* g.dilationW) &* channels
             let firstTap = ky0 &* g.kernelW &+ kx0
-            let rows = ky1 &- ky0, cols = kx1 &- kx0
-            switch unrolled ? rows &* 4 &+ cols : 0 {
-            case 5: position(out, origin, firstTap, rows: 1, cols: 1, unrolled: true)
-            case 6: position(out, origin, firstTap, rows: 1, cols: 2, unrolled: true)
-            case 7: position(out, origin, firstTap, rows: 1, cols: 3, unrolled: true)
-            case 9: position(out, origin, firstTap, rows: 2, cols: 1, unrolled: true)
-            case 10: position(out, origin, firstTap, rows: 2, cols: 2, unrolled: true)
-            case 11: position(out, origin, firstTap, rows: 2, cols: 3, unrolled: true)
-            case 13: position(out, origin, firstTap, rows: 3, cols: 1, unrolled: true)
-            case 14: position(out, origin, firstTap, rows: 3, cols: 2, unrolled: true)
-            case 15: position(out, origin, firstTap, rows: 3, cols: 3, unrolled: true)
-            default: position(out, origin, firstTap, rows: rows, cols: cols, unrolled: false)
-            }
+            position(out, origin, firstTap, rows: ky1 &- ky0, cols: kx1 &- kx0)
             out += channels
         }
     }
