@@ -361,8 +361,7 @@ static inline hard_acc6 hard_dense_dot6(const int8_t *w, const uint32_t *v, int3
         : \
         : "cc", "memory")
 
-/* channels >= 1, steps >= 1; the caller bounds weights, v, table and out once. Not inlined:
- * its four variants are 1.3 kB, called once per six positions. */
+/* channels >= 1, steps >= 1; the caller bounds weights, v, table and out once. */
 static inline void hard_dense_channels6_bounded(const int8_t *w, const uint32_t *v, int32_t steps,
                                                 const int32_t *bias, const int32_t *table,
                                                 int8_t *out, int32_t stride, int32_t channels,
