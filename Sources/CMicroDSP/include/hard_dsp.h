@@ -261,8 +261,9 @@ static inline hard_acc6 hard_dense_dot6(const int8_t *w, const uint32_t *v, int3
 
 /* Every output channel of a group of six positions (`convolveDense`) in one piece of
  * assembly: per channel the dot products of `hard_dense_dot6`, then the bounded
- * requantization of the six accumulators (`hard_bounded_requantize_doubled`; table: the
- * channels' [mantissa, shift, offset] records) stored to out + c, out + c + stride, ...,
+ * requantization of the six accumulators (`hard_bounded_requantize_masked`; table: the
+ * channels' [mantissa, shift, offset, mask] records; `masked`: some mask is 0, so the
+ * variant that applies it runs) stored to out + c, out + c + stride, ...,
  * out + c + 5 stride. weights: [channels][4 steps], running on from channel to channel;
  * bias: the folded biases. With `doubled` (a literal at every call) the widened inputs are
  * already doubled and so are the biases here, the accumulators are 2 acc and need no shift.
@@ -499,8 +500,8 @@ static inline hard_acc4 hard_depthwise_taps(const uint32_t *group, int32_t first
 /* Every group of four channels of one output position (`convolveDepthwise`, 3x3 kernel,
  * bounded requantization) in one piece of assembly: per group the taps of
  * `hard_depthwise_taps` over the rows x cols rectangle, then the requantization of the four
- * doubled accumulators (`hard_bounded_requantize_doubled`; table: [mantissa, shift, offset]
- * per channel) stored to out[0...3]. wide: the group records (4 biases, 9 taps x 2 words:
+ * doubled accumulators (`hard_bounded_requantize_masked`; table: [mantissa, shift, offset,
+ * mask] per channel; `masked` as for the dense loop) stored to out[0...3]. wide: the group records (4 biases, 9 taps x 2 words:
  * 88 bytes a group), x: the rectangle's first input at channel 0, first_tap: ky0 * 3 + kx0.
  *
  * One asm statement for the loop over the groups, for the reason of
