@@ -219,5 +219,14 @@ final class TorchParityTests: XCTestCase {
             try blob.write(to: folder.appendingPathComponent("train-\(v.rawValue).safetensors"))
         }
         try Checkpoint.save(parityModel(.edge), to: folder.appendingPathComponent("checkpoint-hard-edge.safetensors").path)
+        // A resized architecture (hard-edge-rt): the checkpoint records it, the twin builds it.
+        let rt = Zoo.make(.edge, classes: TorchParity.classes, architecture: Zoo.edgeRT)
+        TorchParity.fill(rt)
+        rt.eval()
+        try Checkpoint.save(rt, to: folder.appendingPathComponent("checkpoint-hard-edge-rt.safetensors").path)
+        try SafeTensors.encode([("logits", evalLogits(rt))], metadata: [
+            "generator": generator, "variant": "hard-edge", "model": "hard-edge-rt", "classes": String(TorchParity.classes),
+            "height": String(TorchParity.height), "width": String(TorchParity.width),
+        ]).write(to: folder.appendingPathComponent("eval-hard-edge-rt.safetensors"))
     }
 }

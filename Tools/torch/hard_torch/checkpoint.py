@@ -1,7 +1,9 @@
 """hard checkpoints (Sources/HardModels/Checkpoint.swift): `<name>.safetensors` with every
 parameter and buffer under hard's keys and `__metadata__` {format, version, variant, classes
-[, task]}, and beside it `<name>.json` with the same facts. `task` is written only for an encoder
-pretrained for classification (`"task": "classification"`); absent means segmentation."""
+[, task] [, architecture]}, and beside it `<name>.json` with the same facts. `task` is written
+only for an encoder pretrained for classification (`"task": "classification"`); absent means
+segmentation. `architecture` (an object in the JSON, compact sorted JSON text in the metadata)
+records a resized single-branch variant, e.g. hard-edge-rt or a `hard mcu fit` candidate."""
 
 import json
 import os
@@ -9,7 +11,7 @@ import os
 import torch
 
 from . import safetensors_io
-from .variants import build_model, parse_variant
+from .variants import build_model, lite_config_from_architecture, parse_variant
 
 FORMAT, VERSION = "hard-checkpoint", 1
 TASKS = ("segmentation", "classification")
@@ -50,19 +52,42 @@ def read_info(path: str, metadata=None) -> tuple:
     return variant, classes
 
 
-def build(variant: str, classes: int, task: str = "segmentation") -> torch.nn.Module:
+def read_architecture(path: str, metadata=None):
+    """The checkpoint's `architecture` (a dict), or None for a variant as published; from the
+    JSON beside it, else from the metadata. A damaged one raises ValueError naming the file."""
+    jp = info_path(path)
+    try:
+        if os.path.exists(jp):
+            with open(jp, encoding="utf-8") as f:
+                a = json.load(f).get("architecture")
+        else:
+            if metadata is None:
+                _, metadata = safetensors_io.load(path)
+            text = metadata.get("architecture")
+            a = None if text is None else json.loads(text)
+        if a is not None:
+            lite_config_from_architecture(a)
+    except (ValueError, json.JSONDecodeError) as e:
+        raise ValueError(f"{jp if os.path.exists(jp) else path}: {e}") from None
+    return a
+
+
+def build(variant: str, classes: int, task: str = "segmentation", architecture: dict = None) -> torch.nn.Module:
     if task == "classification":
+        if architecture is not None:
+            raise ValueError("'architecture' is for segmentation models")
         from .classifier import build_classifier
         return build_classifier(variant, classes)
-    return build_model(variant, classes)
+    return build_model(variant, classes, architecture)
 
 
 def load_checkpoint(path: str) -> torch.nn.Module:
-    """Builds the model the checkpoint names (a segmentation variant, or for a classification
-    checkpoint the variant's encoder with its head) and loads every tensor (strict)."""
+    """Builds the model the checkpoint names (a segmentation variant, resized when it records
+    an architecture, or for a classification checkpoint the variant's encoder with its head)
+    and loads every tensor (strict)."""
     tensors, metadata = safetensors_io.load(path)
     variant, classes, task = read_checkpoint_info(path, metadata)
-    model = build(variant, classes, task)
+    model = build(variant, classes, task, read_architecture(path, metadata))
     model.load_state_dict({k: torch.from_numpy(v) for k, v in tensors.items()}, strict=True)
     return model
 
@@ -79,5 +104,9 @@ def save_checkpoint(model: torch.nn.Module, path: str, variant: str, classes: in
     info = {"classes": classes, "format": FORMAT, "variant": variant, "version": VERSION}
     if task != "segmentation":
         meta["task"] = info["task"] = task
+    architecture = getattr(model, "architecture", None)
+    if architecture is not None:
+        info["architecture"] = architecture
+        meta["architecture"] = json.dumps(architecture, sort_keys=True, separators=(",", ":"))
     safetensors_io.save(path, tensors, meta)
     safetensors_io.write_atomically((json.dumps(info, indent=2, sort_keys=True) + "\n").encode("utf-8"), info_path(path))

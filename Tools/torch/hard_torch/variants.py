@@ -122,6 +122,8 @@ class HARDLite(HARDNetwork):
     def __init__(self, variant: str, classes: int, config: LiteConfig = None):
         super().__init__(variant, classes)
         c = config or LITE[variant]
+        self.config = c
+        self.architecture = None        # set by build_model for a resized model
         self.stem = ConvBNAct(3, c.stem, 3, stride=2)
         blocks, cin = [], c.stem
         for s in c.stages:
@@ -150,7 +152,65 @@ def parse_variant(name: str) -> str:
     raise ValueError(f"unknown variant {name!r}; one of {', '.join(VARIANTS)}")
 
 
-def build_model(variant: str, classes: int) -> HARDNetwork:
-    """A HARD variant with PyTorch's default initialisation (load or fill weights before use)."""
+ARCHITECTURE_KEYS = ("stem", "stages", "sa_expansion", "sa_dilations")
+STAGE_KEYS = ("channels", "blocks", "stride", "expansion")
+
+
+def lite_config_from_architecture(a) -> LiteConfig:
+    """A resized single-branch variant as hard records it (`architecture` in a checkpoint:
+    LiteConfig's snake_case JSON). Raises ValueError naming what is wrong (hard's
+    LiteConfig.problem checks the same ranges)."""
+    def integer(v, what, low, high):
+        if not isinstance(v, int) or isinstance(v, bool) or not low <= v <= high:
+            raise ValueError(f"'architecture': {what} is {v!r}, not an integer in {low}...{high}")
+        return v
+    if not isinstance(a, dict):
+        raise ValueError("'architecture' is not an object")
+    unknown = sorted(set(a) - set(ARCHITECTURE_KEYS))
+    missing = [k for k in ARCHITECTURE_KEYS if k not in a]
+    if unknown or missing:
+        raise ValueError(f"'architecture': unknown keys {unknown}, missing {missing}" if unknown
+                         else f"'architecture': missing {missing}")
+    stem = integer(a["stem"], "'stem'", 1, 1024)
+    if not isinstance(a["stages"], list) or not 1 <= len(a["stages"]) <= 8:
+        raise ValueError("'architecture': 'stages' is not a list of 1...8 stages")
+    stages = []
+    for i, st in enumerate(a["stages"]):
+        if not isinstance(st, dict) or sorted(st) != sorted(STAGE_KEYS):
+            raise ValueError(f"'architecture': stage {i} needs exactly {', '.join(STAGE_KEYS)}")
+        stages.append(Stage(integer(st["channels"], f"stage {i} 'channels'", 1, 4096),
+                            integer(st["blocks"], f"stage {i} 'blocks'", 1, 32),
+                            integer(st["stride"], f"stage {i} 'stride'", 1, 2),
+                            integer(st["expansion"], f"stage {i} 'expansion'", 1, 8)))
+    expansion = integer(a["sa_expansion"], "'sa_expansion'", 1, 8)
+    d = a["sa_dilations"]
+    if not isinstance(d, list) or not 1 <= len(d) <= 6:
+        raise ValueError("'architecture': 'sa_dilations' is not a list of 1...6 SA blocks")
+    dilations = []
+    for i, block in enumerate(d):
+        if not isinstance(block, list) or len(block) != 3:
+            raise ValueError(f"'architecture': SA block {i} has not 3 dilation rates")
+        dilations.append([integer(r, f"SA block {i} dilation", 1, 64) for r in block])
+    return LiteConfig(stem, tuple(stages), sa_expansion=expansion, sa_dilations=dilations)
+
+
+def architecture_of(config: LiteConfig) -> dict:
+    """`lite_config_from_architecture`'s inverse: the JSON object hard records."""
+    return {"stem": config.stem,
+            "stages": [{"channels": s.channels, "blocks": s.blocks, "stride": s.stride, "expansion": s.expansion}
+                       for s in config.stages],
+            "sa_expansion": config.sa_expansion, "sa_dilations": [list(b) for b in config.sa_dilations]}
+
+
+def build_model(variant: str, classes: int, architecture: dict = None) -> HARDNetwork:
+    """A HARD variant with PyTorch's default initialisation (load or fill weights before use).
+    `architecture` (a checkpoint's record of a resized model, e.g. hard-edge-rt) resizes a
+    single-branch variant; the model keeps it as `model.architecture`."""
     v = parse_variant(variant)
-    return HARDGPU(classes) if v == "hard-gpu" else HARDLite(v, classes)
+    if architecture is None:
+        return HARDGPU(classes) if v == "hard-gpu" else HARDLite(v, classes)
+    if v == "hard-gpu":
+        raise ValueError("'architecture' resizes a single-branch variant; hard-gpu takes none")
+    model = HARDLite(v, classes, lite_config_from_architecture(architecture))
+    model.architecture = architecture_of(model.config)
+    return model

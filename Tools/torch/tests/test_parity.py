@@ -102,6 +102,34 @@ def test_loads_the_checkpoint_hard_saved():
     assert float(np.abs(eval_logits(model) - tensors["logits"]).max()) <= 1e-4
 
 
+def test_loads_a_resized_checkpoint_hard_saved_and_saves_it_as_hard_does(tmp_path):
+    path = os.path.join(FROM_HARD, "checkpoint-hard-edge-rt.safetensors")
+    with open(os.path.join(FROM_HARD, "checkpoint-hard-edge-rt.json")) as f:
+        architecture = json.load(f)["architecture"]
+    model = hard_torch.load_checkpoint(path)
+    assert (model.variant, model.classes, model.architecture) == ("hard-edge", parity.CLASSES, architecture)
+    assert model.config.stem == 12 and [s.channels for s in model.config.stages] == [12, 36]
+    for k, t in model.state_dict().items():
+        assert np.array_equal(t.numpy().view(np.uint32), parity.values(k, tuple(t.shape)).view(np.uint32)), k
+    model.eval()
+    tensors, _ = fixture("eval-hard-edge-rt")
+    assert float(np.abs(eval_logits(model) - tensors["logits"]).max()) <= 1e-4
+    # Saved by the twin: the same JSON and metadata hard writes, and it loads back.
+    out = str(tmp_path / "rt.safetensors")
+    hard_torch.save_checkpoint(model, out, "hard-edge", parity.CLASSES)
+    with open(tmp_path / "rt.json") as f:
+        assert json.load(f)["architecture"] == architecture
+    assert safetensors_io.load(out)[1]["architecture"] == safetensors_io.load(path)[1]["architecture"]
+    assert hard_torch.load_checkpoint(out).architecture == architecture
+    # A damaged architecture names the file and the problem.
+    bad = dict(architecture, stem=0)
+    with open(tmp_path / "rt.json", "w") as f:
+        json.dump({"format": "hard-checkpoint", "version": 1, "variant": "hard-edge", "classes": parity.CLASSES,
+                   "architecture": bad}, f)
+    with pytest.raises(ValueError, match=r"rt\.json: 'architecture': 'stem' is 0"):
+        hard_torch.load_checkpoint(out)
+
+
 @pytest.mark.parametrize("variant", train_step.VARIANTS)
 def test_training_step_matches_hard(variant):
     hard, meta = fixture(f"train-{variant}")
