@@ -69,5 +69,10 @@ final class FitTests: XCTestCase {
     func testShippedEdgeRTIsTheFitsCandidate() {
         XCTAssertEqual(Zoo.edgeRT, McuFit.architecture(width: 0.75, stageBlocks: 1, saBlocks: 1))
         XCTAssertEqual(Zoo.resolve("hard-edge-rt")?.variant, .edge)
+        // What `hard mcu run`'s report calls each.
+        XCTAssertEqual(Zoo.name(of: Zoo.make(.edge, classes: 11, architecture: Zoo.edgeRT)), "hard-edge-rt")
+        XCTAssertEqual(Zoo.name(of: Zoo.make(.edge, classes: 11)), "hard-edge")
+        let small = McuFit.architecture(width: 0.5, stageBlocks: 1, saBlocks: 1)
+        XCTAssertEqual(Zoo.name(of: Zoo.make(.edge, classes: 11, architecture: small)), "hard-edge-resized")
     }
 }

@@ -162,7 +162,7 @@ public enum McuPipeline {
         let (text, data) = try MicroFirmware.sizes(elf)
         let expected = q.expectedClassMap.withUnsafeBytes { fnv1a32($0) }
         let report = McuReport(
-            model: net.variant.rawValue, height: o.height, width: o.width, classes: net.classes,
+            model: Zoo.name(of: net), height: o.height, width: o.width, classes: net.classes,
             macs: try Graph.trace(net, height: o.height, width: o.width).macs, params: net.inferenceParameterCount, checkpoint: o.checkpoint,
             trained: o.checkpoint != nil, calibration: options.method.description, calibrationImages: o.calibrationImages,
             evaluationImages: q.evaluatedImages, floatMiou: q.floatMIoU, int8Miou: q.int8MIoU,

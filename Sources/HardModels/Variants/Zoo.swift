@@ -115,6 +115,15 @@ public enum Zoo {
         return lite.config
     }
 
+    /// What reports call the model: the variant as published ("hard-edge"), a named resize
+    /// ("hard-edge-rt"), or another resize as "<variant>-resized" (its architecture is in the
+    /// checkpoint).
+    public static func name(of model: HARDNetwork) -> String {
+        guard let a = recordedArchitecture(model) else { return model.variant.rawValue }
+        if let named = namedModels.first(where: { $0.variant == model.variant && $0.architecture == a }) { return named.name }
+        return model.variant.rawValue + "-resized"
+    }
+
     /// Builds a variant for a task: the segmentation network, or its encoder with a
     /// classification head (`HARDClassifier`, for pretraining).
     public static func make(_ v: Variant, classes: Int, seed: UInt64 = 0, task: ModelTask) -> HARDNetwork {
