@@ -76,9 +76,10 @@ public struct MicroInterpreter {
             }
             if model.boundedRequantization[op] {
                 let table = scratch.assumingMemoryBound(to: Int32.self)
-                let masked = BoundedRequantizer.prepare(mantissas: mantissas, shifts: shifts, outputZeroPoint: zpOut,
-                                                        channels: ys.channels, into: table)
-                convolve(BoundedRequantizer(table: table, masked: masked), scratchFrom: requantizationTableBytes(model, op))
+                let (masked, leftShifted) = BoundedRequantizer.prepare(mantissas: mantissas, shifts: shifts, outputZeroPoint: zpOut,
+                                                                       channels: ys.channels, into: table)
+                convolve(BoundedRequantizer(table: table, masked: masked, leftShifts: leftShifted ? shifts : nil),
+                         scratchFrom: requantizationTableBytes(model, op))
             } else {
                 convolve(ExactRequantizer(mantissas: mantissas, shifts: shifts, outputZeroPoint: zpOut,
                                           activationMin: r.activationMin, activationMax: r.activationMax), scratchFrom: 0)

@@ -32,8 +32,9 @@ public struct MicroModel {
     /// interpreter then runs both as one kernel and the full-size logits never exist (at
     /// 64x64 with 11 classes they would be 45 kB of arena).
     public private(set) var fusedUpsampleArgMax = false
-    /// Per op: a convolution whose accumulators are provably below 2^30 in magnitude, whose
-    /// multipliers all lie in [2^-22, 1) and whose activation clamp is the whole int8 range,
+    /// Per op: a convolution whose accumulators are provably below 2^(30 - s) in magnitude, whose
+    /// multipliers all lie in [2^-22, 2^s) (s = 6 for depthwise convolutions, 0 for dense
+    /// ones; s the channel's left shift) and whose activation clamp is the whole int8 range,
     /// so `BoundedRequantizer` gives TFLite's integers (false for every other op). Decided
     /// once here from the weights, biases and operands.
     public private(set) var boundedRequantization: [Bool] = []
@@ -228,15 +229,17 @@ public struct MicroModel {
         let biases = r.depthwise ? r.bias : r.foldedBias
         let largestInput: Int64 = r.depthwise ? max(128 + zp, 127 - zp) : 128
         for c in 0..<cout {
+            // A left shift s (multiplier >= 1) folds into the depthwise kernel's widened weights
+            // (|w| 2^(1+s) must fit a halfword); the dense kernel's weights stay int8.
             let shift = int32(at: r.shifts, c)
-            guard shift <= 0, shift >= -22 else { return false }
+            guard shift >= -22, shift <= (r.depthwise ? 6 : 0) else { return false }
             var sum: Int64 = 0
             for k in 0..<row {
                 let w = Int64(r.depthwise ? weights[k * cout + c] : weights[c * row + k])
                 sum += w < 0 ? -w : w
             }
             let bias = Int64(int32(at: biases, c))
-            guard (bias < 0 ? -bias : bias) + largestInput * sum < 1 << 30 else { return false }
+            guard (bias < 0 ? -bias : bias) + largestInput * sum < Int64(1) << (30 - max(Int(shift), 0)) else { return false }
         }
         return true
     }

@@ -162,4 +162,29 @@ final class CycleModelTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(perIteration, 1.5)
         XCTAssertLessThan(perIteration, 3.5)
     }
+
+    /// A loop qemu cut at a 1 kB page costs what the whole loop costs, shared by its halves;
+    /// a block that ends in a branch, or short of a page, is left alone.
+    func testLoopsCutAtAPageAreCostedWhole() throws {
+        func block(_ start: UInt32, _ texts: [String]) -> TracedBlock {
+            TracedBlock(symbol: "f", instructions: texts.enumerated().map {
+                TracedInstruction(address: start + 4 * UInt32($0.offset), size: 4, text: $0.element)
+            })
+        }
+        let body = ["ldrd r10, r11, [r8, #8]", "smlad r0, r10, r9, r0", "smlad r0, r11, r12, r0",
+                    "ldrd r10, r11, [r8, #16]", "smlad r1, r10, r9, r1", "smlad r1, r11, r12, r1"]
+        let whole = block(0x500, body + ["subs r6, r6, #1", "bne.w #0x500"])
+        let first = block(0x400 - 16, Array(body[0..<4]))                 // ends at the page
+        let second = block(0x400, Array(body[4...]) + ["subs r6, r6, #1", "bne.w #0x3f0"])
+        let branching = block(0x800 - 8, ["add r0, r0, #1", "b.w #0x900"])  // ends at a page, but branches
+        let after = block(0x800, ["add r1, r1, #1", "bx lr"])
+        let blocks = [whole, first, second, branching, after]
+        XCTAssertEqual(CycleModel.pageSplits(blocks, used: [0, 1, 2, 3, 4]).map { [$0.0, $0.1] }, [[1, 2]])
+        let model = CycleModel()
+        let costs = try model.blockCycles(blocks, used: [0, 1, 2, 3, 4])
+        let (w, a, b) = (try XCTUnwrap(costs[0]), try XCTUnwrap(costs[1]), try XCTUnwrap(costs[2]))
+        XCTAssertEqual(a + b, w, accuracy: 1e-9, "the halves share the whole loop's cycles")
+        XCTAssertEqual(a / b, 4.0 / 4.0, accuracy: 1e-9, "by instruction count")
+        XCTAssertNotNil(costs[3]); XCTAssertNotNil(costs[4])
+    }
 }

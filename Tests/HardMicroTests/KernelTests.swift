@@ -107,21 +107,25 @@ final class KernelTests: XCTestCase {
         // int8; these small layers' multipliers and accumulators always qualify).
         if amin == -128 && amax == 127 {
             XCTAssertTrue(shifts.allSatisfy { $0 <= -1 && $0 >= -22 }, what)
-            // As the layer is, and with channel 0's multiplier moved to [1/2, 1) (shift 0, the
-            // case the kernels' sign mask is for), against the exact rules for the same shifts.
-            for unshifted in [false, true] {
+            // As the layer is, with channel 0's multiplier moved to [1/2, 1) (shift 0, the case
+            // the kernels' sign mask is for), and for depthwise layers to [2, 4) on channels 0
+            // and 5 (a left shift of 2, folded into the widened weights), against the exact
+            // rules for the same shifts.
+            for variant in depthwise ? [nil, 0, 2] : [nil, 0] as [Int32?] {
                 var sh = shifts
-                if unshifted { sh[0] = 0 }
-                let exact = unshifted ? mantissas.withUnsafeBufferPointer { m in sh.withUnsafeBufferPointer { s in
+                if let v = variant { sh[0] = v; if v > 0 && cout > 5 { sh[5] = v } }
+                let exact = variant == nil ? out : mantissas.withUnsafeBufferPointer { m in sh.withUnsafeBufferPointer { s in
                     run(ExactRequantizer(mantissas: m.baseAddress!, shifts: s.baseAddress!, outputZeroPoint: qOut.zeroPoint,
                                          activationMin: amin, activationMax: amax))
-                } } : out
+                } }
                 var table = [Int32](repeating: 0, count: BoundedRequantizer.recordWords * cout)
-                let masked = BoundedRequantizer.prepare(mantissas: mantissas, shifts: sh, outputZeroPoint: qOut.zeroPoint,
-                                                        channels: cout, into: &table)
-                XCTAssertEqual(masked, unshifted)
-                let bounded = table.withUnsafeBufferPointer { t in run(BoundedRequantizer(table: t.baseAddress!, masked: masked)) }
-                XCTAssertEqual(bounded, exact, "\(what) (shift 0 on channel 0: \(unshifted)): bounded requantization differs from the exact rules")
+                let flags = BoundedRequantizer.prepare(mantissas: mantissas, shifts: sh, outputZeroPoint: qOut.zeroPoint,
+                                                       channels: cout, into: &table)
+                XCTAssertEqual(flags.masked, variant != nil)
+                let bounded = table.withUnsafeBufferPointer { t in sh.withUnsafeBufferPointer { s in
+                    run(BoundedRequantizer(table: t.baseAddress!, masked: flags.masked, leftShifts: flags.leftShifted ? s.baseAddress : nil))
+                } }
+                XCTAssertEqual(bounded, exact, "\(what) (channel 0's shift \(variant.map(String.init) ?? "as is")): bounded requantization differs from the exact rules")
             }
             boundedChecks += 1
         }

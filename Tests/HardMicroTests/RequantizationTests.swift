@@ -96,7 +96,8 @@ final class RequantizationTests: XCTestCase {
     }
 
     /// The bounded requantizer equals the reference rules (plus zero point and int8 clamp) over
-    /// its whole domain (|acc| < 2^30, shift -22...0, any zero point), ties and edges included.
+    /// its whole domain (|acc| < 2^(30 - max(shift, 0)), shift -22...6, any zero point), ties and
+    /// edges included.
     func testBoundedRequantizerEqualsTheReferenceRules() {
         var rng = SeededGenerator(seed: 9)
         var cases: [(Int32, Int32, Int32, Int32)] = []
@@ -111,15 +112,28 @@ final class RequantizationTests: XCTestCase {
             cases.append((acc, Int32.random(in: (1 << 30)...Int32.max, using: &rng), Int32.random(in: -22...0, using: &rng),
                           Int32.random(in: -128...127, using: &rng)))
         }
+        // Left shifts (multipliers in [1, 64), depthwise only): |acc| < 2^(30 - s).
+        for _ in 0..<20_000 {
+            let s = Int32.random(in: 1...6, using: &rng)
+            let bound = (Int32(1) << (30 - s)) - 1
+            let acc = Int32.random(in: -bound...bound, using: &rng) >> Int32.random(in: 0...20, using: &rng)
+            cases.append((acc, Int32.random(in: (1 << 30)...Int32.max, using: &rng), s, Int32.random(in: -128...127, using: &rng)))
+        }
+        for s in Int32(1)...6 { for acc in [(Int32(1) << (30 - s)) - 1, -(Int32(1) << (30 - s)) + 1, 1, -1, 0] {
+            cases.append((acc, 1 << 30, s, 3)); cases.append((acc, Int32.max, s, -128))
+        } }
         // Exact ties of the final rounding: acc * M / 2^31 lands on a half for M = 2^30 (1/2).
         for r in Int32(1)...12 { for k in Int32(-40)...40 { cases.append(((2 * k + 1) << r, 1 << 30, -r, -5)) } }
         var mantissas = [Int32](repeating: 0, count: 1), shifts = [Int32](repeating: 0, count: 1)
         var table = [Int32](repeating: 0, count: BoundedRequantizer.recordWords)
         for (acc, mantissa, shift, zp) in cases {
             mantissas[0] = mantissa; shifts[0] = shift
-            let masked = BoundedRequantizer.prepare(mantissas: mantissas, shifts: shifts, outputZeroPoint: zp, channels: 1, into: &table)
-            XCTAssertEqual(masked, shift == 0)
-            let got = table.withUnsafeBufferPointer { t in BoundedRequantizer(table: t.baseAddress!, masked: masked)(acc, 0) }
+            let flags = BoundedRequantizer.prepare(mantissas: mantissas, shifts: shifts, outputZeroPoint: zp, channels: 1, into: &table)
+            XCTAssertEqual(flags.masked, shift >= 0)
+            XCTAssertEqual(flags.leftShifted, shift > 0)
+            let got = table.withUnsafeBufferPointer { t in shifts.withUnsafeBufferPointer { s in
+                BoundedRequantizer(table: t.baseAddress!, masked: flags.masked, leftShifts: flags.leftShifted ? s.baseAddress : nil)(acc, 0)
+            } }
             let expected = clampToInt8(multiplyByQuantizedMultiplier(acc, mantissa, shift) &+ zp, -128, 127)
             XCTAssertEqual(got, expected, "acc \(acc) M \(mantissa) shift \(shift) zp \(zp)")
             if got != expected { return }

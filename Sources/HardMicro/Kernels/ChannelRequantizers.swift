@@ -17,6 +17,10 @@ public protocol ChannelRequantizer {
     /// 1 or 2: a kernel that can scale its accumulators for free (the depthwise kernel, through
     /// its widened weights and biases) multiplies them by this and calls `quadScaled`.
     static var accumulatorScale: Int32 { get }
+    /// Channels whose accumulators `quadScaled` takes multiplied by 2^`accumulatorShift(c)`
+    /// rather than by `accumulatorScale`: the bounded requantization's channels with a
+    /// multiplier >= 1 (TFLite's left shift, folded into the widened weights). nil when none.
+    var leftShifts: UnsafePointer<Int32>? { get }
     /// The per-channel [mantissa, shift, offset, mask] records of `BoundedRequantizer`, for kernels
     /// that requantize inside their assembly (`hard_dense_channels6_bounded`,
     /// `hard_depthwise_position_bounded`); nil otherwise.
@@ -30,6 +34,8 @@ public protocol ChannelRequantizer {
 
 extension ChannelRequantizer {
     public static var accumulatorScale: Int32 { 1 }
+
+    public var leftShifts: UnsafePointer<Int32>? { nil }
 
     public var boundedTable: UnsafePointer<Int32>? { nil }
 
@@ -81,9 +87,10 @@ public struct ExactRequantizer: ChannelRequantizer {
 
 /// The same integers as `ExactRequantizer` in about a third of the instructions (five or six
 /// per output on the Cortex-M7), for an op that `MicroModel.boundedRequantization` admits:
-/// accumulators provably below 2^30 in magnitude, every multiplier in [2^-22, 1) (shift
-/// -22...0), no activation clamp beyond the int8 range. Then
-///   SaturatingRoundingDoublingHighMul(acc, m) = SMMULR(2 acc, m)   (no saturation possible)
+/// accumulators provably below 2^(30 - s) in magnitude, every multiplier in [2^-22, 2^s)
+/// (TFLite shift -22...s; s <= 6 for depthwise convolutions, 0 for dense ones), no activation
+/// clamp beyond the int8 range. Then
+///   SaturatingRoundingDoublingHighMul(acc 2^s, m) = SMMULR(2^(1+s) acc, m)   (no saturation)
 ///   RoundingDivideByPOT(h, r) + zp = (h + (h >> 31) + 2^(r-1) + zp 2^r) >> r   (r >= 1)
 ///   RoundingDivideByPOT(h, 0) + zp = h + zp
 /// the first because 2 acc fits 32 bits, the second because adding h >> 31 (-1 for negative
@@ -95,10 +102,22 @@ public struct BoundedRequantizer: ChannelRequantizer {
     public var table: UnsafePointer<Int32>
     /// Some channel has r = 0, so the sign mask matters (one AND more per output).
     public var masked: Bool
+    /// TFLite's shifts when some channel's is positive (a left shift s: its accumulator is
+    /// taken as 2^(1+s) acc), else nil.
+    public var leftShifts: UnsafePointer<Int32>?
 
-    public init(table: UnsafePointer<Int32>, masked: Bool) {
+    public init(table: UnsafePointer<Int32>, masked: Bool, leftShifts: UnsafePointer<Int32>? = nil) {
         self.table = table
         self.masked = masked
+        self.leftShifts = leftShifts
+    }
+
+    /// log2 of the factor channel c's accumulator is taken with: 1, or 1 + s for a left shift s.
+    @inline(__always)
+    func accumulatorShift(_ c: Int) -> Int32 {
+        guard let l = leftShifts else { return 1 }
+        let s = l[c]
+        return s > 0 ? 1 &+ s : 1
     }
 
     /// Words per channel of the table.
@@ -107,28 +126,31 @@ public struct BoundedRequantizer: ChannelRequantizer {
     /// Bytes of the table for `channels` channels.
     public static func tableBytes(channels: Int) -> Int { 4 * recordWords * channels }
 
-    /// Fills `table` from TFLite mantissas and shifts (each shift in -22...0) and the output
-    /// zero point; true when some shift is 0 (`masked`).
+    /// Fills `table` from TFLite mantissas and shifts (each in -22...6) and the output zero
+    /// point. masked: some shift is >= 0 (no rounding shift, mask 0); leftShifted: some is > 0.
     @discardableResult
     public static func prepare(mantissas: UnsafePointer<Int32>, shifts: UnsafePointer<Int32>, outputZeroPoint zp: Int32,
-                               channels: Int, into table: UnsafeMutablePointer<Int32>) -> Bool {
+                               channels: Int, into table: UnsafeMutablePointer<Int32>) -> (masked: Bool, leftShifted: Bool) {
         var q = table
-        var unshifted = false
+        var unshifted = false, left = false
         for c in 0..<channels {
-            let r = 0 &- shifts[c]
+            let shift = shifts[c]
             q[0] = mantissas[c]
-            q[1] = r
-            if r > 0 {
+            if shift < 0 {
+                let r = 0 &- shift
+                q[1] = r
                 q[2] = (Int32(1) &<< (r &- 1)) &+ (zp &<< r)
                 q[3] = -1
             } else {
+                q[1] = 0
                 q[2] = zp
                 q[3] = 0
                 unshifted = true
+                if shift > 0 { left = true }
             }
             q += recordWords
         }
-        return unshifted
+        return (unshifted, left)
     }
 
     @inline(__always)
@@ -138,24 +160,25 @@ public struct BoundedRequantizer: ChannelRequantizer {
 
     @inline(__always)
     public func callAsFunction(_ acc: Int32, _ c: Int) -> Int8 {
-        requantized(acc &<< 1, table + Self.recordWords &* c)
+        requantized(acc &<< accumulatorShift(c), table + Self.recordWords &* c)
     }
 
     @inline(__always)
     public func pair(_ a: Int32, _ b: Int32, _ c: Int) -> (Int8, Int8) {
-        let q = table + Self.recordWords &* c
-        return (requantized(a &<< 1, q), requantized(b &<< 1, q))
+        let q = table + Self.recordWords &* c, k = accumulatorShift(c)
+        return (requantized(a &<< k, q), requantized(b &<< k, q))
     }
 
     @inline(__always)
     public func four(_ a: Int32, _ b: Int32, _ c: Int32, _ d: Int32, _ channel: Int) -> (Int8, Int8, Int8, Int8) {
-        let q = table + Self.recordWords &* channel
-        return (requantized(a &<< 1, q), requantized(b &<< 1, q), requantized(c &<< 1, q), requantized(d &<< 1, q))
+        let q = table + Self.recordWords &* channel, k = accumulatorShift(channel)
+        return (requantized(a &<< k, q), requantized(b &<< k, q), requantized(c &<< k, q), requantized(d &<< k, q))
     }
 
     @inline(__always)
     public func quad(_ out: UnsafeMutablePointer<Int8>, _ a0: Int32, _ a1: Int32, _ a2: Int32, _ a3: Int32, _ c: Int) {
-        quadScaled(out, a0 &<< 1, a1 &<< 1, a2 &<< 1, a3 &<< 1, c)
+        quadScaled(out, a0 &<< accumulatorShift(c), a1 &<< accumulatorShift(c &+ 1), a2 &<< accumulatorShift(c &+ 2),
+                   a3 &<< accumulatorShift(c &+ 3), c)
     }
 
     /// The accumulators doubled: SMMLAR takes 2 acc as it is (`hard_bounded_requantize_masked`).

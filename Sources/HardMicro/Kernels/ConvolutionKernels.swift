@@ -168,10 +168,13 @@ public func convolveDense<R: ChannelRequantizer>(
             let acc = hard_dense_dot6(w, UnsafePointer(wide), steps32, bias)
             w += row
             var q = (Int8(0), Int8(0), Int8(0), Int8(0), Int8(0), Int8(0))
-            if doubled, let table = boundedTable {
+            if let table = boundedTable {
+                // The records directly: dense convolutions have no left shifts (MicroModel), so
+                // the accumulators are 2 acc (doubled) or acc.
                 let r = table + BoundedRequantizer.recordWords &* ch
+                let k: Int32 = doubled ? 0 : 1
                 func requantized(_ a: Int32) -> Int8 {
-                    Int8(truncatingIfNeeded: hard_bounded_requantize_masked(a, r[0], r[1], r[2], r[3]))
+                    Int8(truncatingIfNeeded: hard_bounded_requantize_masked(a &<< k, r[0], r[1], r[2], r[3]))
                 }
                 q = (requantized(acc.a0), requantized(acc.a1), requantized(acc.a2), requantized(acc.a3),
                      requantized(acc.a4), requantized(acc.a5))
@@ -251,6 +254,7 @@ public func convolveDepthwise<R: ChannelRequantizer>(
     let groups = channels &>> 2, vectorChannels = groups &<< 2
     let taps = g.kernelH &* g.kernelW
     let scale = R.accumulatorScale          // 1 or 2
+    let leftShifts = rq.leftShifts          // channels scaled by 2^(1 + s) instead (s > 0)
 
     // Per group: [4 x bias * scale], then per tap the group's four weights * scale as the
     // even and odd halfword pairs (wide[4 + 2 tap], wide[5 + 2 tap]).
@@ -258,6 +262,24 @@ public func convolveDepthwise<R: ChannelRequantizer>(
     var wp = scratch
     for group in 0..<groups {
         var w = weights + group &* 4
+        if let l = leftShifts {
+            // Per channel: 2^(1 + max(s, 0)) (|w| 2^7 fits a halfword; the bias bound is
+            // MicroModel's).
+            let c0 = group &* 4
+            func k(_ i: Int) -> Int32 { let s = l[c0 &+ i]; return s > 0 ? 1 &+ s : 1 }
+            let (k0, k1, k2, k3) = (k(0), k(1), k(2), k(3))
+            wp[0] = UInt32(bitPattern: bias[c0] &<< k0); wp[1] = UInt32(bitPattern: bias[c0 &+ 1] &<< k1)
+            wp[2] = UInt32(bitPattern: bias[c0 &+ 2] &<< k2); wp[3] = UInt32(bitPattern: bias[c0 &+ 3] &<< k3)
+            wp += 4
+            for _ in 0..<taps {
+                func half(_ v: Int8, _ shift: Int32) -> UInt32 { UInt32(UInt16(truncatingIfNeeded: Int32(v) &<< shift)) }
+                wp[0] = half(w[0], k0) | (half(w[2], k2) &<< 16)
+                wp[1] = half(w[1], k1) | (half(w[3], k3) &<< 16)
+                wp += 2
+                w += channels
+            }
+            continue
+        }
         for i in 0..<4 { wp[i] = UInt32(bitPattern: bias[group &* 4 &+ i] &* scale) }
         wp += 4
         for _ in 0..<taps {
