@@ -56,7 +56,7 @@ public enum Zoo {
     /// Cortex-M7 cycle model with 20% headroom for what the model ignores (docs/microcontroller.md,
     /// "Sizing to a budget"). `hard mcu fit --budget-ms 24.1`'s pick of 18 candidates
     /// (2026-12-04): widths x0.75, one block in the last stage, one SA block (the middle
-    /// rates): 26,147 parameters, 2.62M MACs, 21.6 ms by the cycle model, the best int8 mIoU
+    /// rates): 26,147 parameters, 2.62M MACs, 21.4 ms by the cycle model, the best int8 mIoU
     /// of the three largest within budget (and the pick at 30.1 ms with the earlier kernels).
     public static let edgeRT = LiteConfig(
         stem: 12, stages: [BottleneckStage(12, blocks: 1, stride: 2, expansion: 2),
