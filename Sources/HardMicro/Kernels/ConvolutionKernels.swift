@@ -44,18 +44,21 @@ public func denseRowBytes(kernelH: Int, kernelW: Int, inputChannels: Int) -> Int
 }
 
 /// Dense convolution. weights: [Cout][rowBytes] ([kh][kw][Cin] then zero padding);
-/// foldedBias: [Cout]; scratch: `denseScratchBytes` (four int8 im2col columns when the
-/// kernel is not 1x1, and four columns widened to int16).
+/// foldedBias: [Cout]; scratch: `denseScratchBytes` (six int8 im2col columns when the
+/// kernel is not 1x1, and six columns widened to int16).
 ///
-/// Four output positions x one output channel per step. The four input columns are widened
+/// Six output positions x one output channel per step. The six input columns are widened
 /// once to int16, in the halfword order SXTB16 gives the weights (x0, x2, x1, x3 per word),
-/// interleaved per four channels as [a02, a13, b02, b13, c02, c13, d02, d13]; then per four
-/// input channels one weight word is split into two halfword pairs (SXTB16) and shared by the
-/// four positions: one load, two splits, four doubleword loads and eight SMLADs make 16
-/// multiply-accumulates (15 instructions, against 18 for CMSIS-NN's two positions x two
-/// channels, which splits every weight word for two positions only). One channel per step
-/// also makes the channel loop short: its four outputs share one requantization record, and
-/// the weight pointer simply runs on into the next channel's row.
+/// interleaved per four channels as [a02, a13, b02, b13, ..., f02, f13]; then per four input
+/// channels one weight word is split into two halfword pairs (SXTB16) and shared by the six
+/// positions: one load, two splits, six doubleword loads and twelve SMLADs make 24
+/// multiply-accumulates (23 instructions with the loop, against 18 for 16 in CMSIS-NN's two
+/// positions x two channels, which splits every weight word for two positions only). One
+/// channel per step also keeps the channel loop short: its six outputs share one
+/// requantization record, and the weight pointer runs on into the next channel's row. With the
+/// bounded requantization the channel loop is `hard_dense_channels6_bounded` (assembly);
+/// with the exact rules, and for the last positions when fewer than six are left, the dot
+/// products are `hard_dense_dot6` and the requantization Swift's.
 public func convolveDense<R: ChannelRequantizer>(
     input x: UnsafePointer<Int8>, _ xs: Shape3, inputZeroPoint zp: Int32,
     output y: UnsafeMutablePointer<Int8>, _ ys: Shape3, geometry g: ConvGeometry,
@@ -237,13 +240,15 @@ public func depthwiseScratchBytes(kernelH: Int, kernelW: Int, channels: Int) -> 
 /// position. Four channels per step. The weights are first widened into the scratch, per group
 /// of four channels and tap, as the two words SXTB16 gives ([w0, w2], [w1, w3]), so a tap is
 /// one input word split into halfwords with the zero point subtracted on the way (SXTAB16 with
-/// -zp), one doubleword of weights and four multiply-accumulates (SMLABB/SMLATT): ten
-/// instructions with the pointer step, against seventeen when each tap also split its weights
-/// and subtracted the zero point alone. Widening costs one pass over the weights per call
-/// (C x taps bytes), small beside the C x taps x pixels multiply-accumulates. The group's
-/// biases sit before its weights, and both are multiplied by the requantizer's
-/// `accumulatorScale` on the way (2 for `BoundedRequantizer`, which then needs no doubling
-/// shift per output).
+/// -zp), one doubleword of weights and four multiply-accumulates (SMLABB/SMLATT): nine
+/// instructions with the pointer step (`hard_depthwise_taps`, straight-line assembly per
+/// rectangle shape), against seventeen when each tap also split its weights and subtracted the
+/// zero point alone. Widening costs one pass over the weights per call (C x taps bytes), small
+/// beside the C x taps x pixels multiply-accumulates. The group's biases sit before its
+/// weights, and both are multiplied by the requantizer's `accumulatorScale` on the way (2 for
+/// `BoundedRequantizer`, which then needs no doubling shift per output; 2^(1+s) for a
+/// channel with TFLite left shift s, `leftShifts`). With the bounded requantization and a
+/// 3x3 kernel every group of a position is `hard_depthwise_position_bounded` (assembly).
 public func convolveDepthwise<R: ChannelRequantizer>(
     input x: UnsafePointer<Int8>, _ xs: Shape3, inputZeroPoint zp: Int32,
     output y: UnsafeMutablePointer<Int8>, _ ys: Shape3, geometry g: ConvGeometry,
