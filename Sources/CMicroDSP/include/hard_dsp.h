@@ -80,17 +80,6 @@ static inline int32_t hard_smlad(uint32_t x, uint32_t y, int32_t acc) {
 #endif
 }
 
-/* Both halfwords of x minus those of y (SSUB16; the results fit: int8 - int8). */
-static inline uint32_t hard_ssub16(uint32_t x, uint32_t y) {
-#if HARD_DSP_NATIVE
-    return (uint32_t)__ssub16((int32_t)x, (int32_t)y);
-#else
-    uint32_t lo = ((x & 0xFFFF) - (y & 0xFFFF)) & 0xFFFF;
-    uint32_t hi = ((x >> 16) - (y >> 16)) & 0xFFFF;
-    return lo | (hi << 16);
-#endif
-}
-
 /* Both halfwords of x plus those of y, wrapping (SADD16). */
 static inline uint32_t hard_sadd16(uint32_t x, uint32_t y) {
 #if HARD_DSP_NATIVE
@@ -181,15 +170,10 @@ static inline int32_t hard_bounded_requantize_masked(int32_t acc2, int32_t manti
     return hard_ssat8(t >> shift);
 }
 
-/* The same from acc itself (one shift more). */
-static inline int32_t hard_bounded_requantize(int32_t acc, int32_t mantissa, int32_t shift, int32_t offset) {
-    return hard_bounded_requantize_doubled((int32_t)((uint32_t)acc << 1), mantissa, shift, offset);
-}
-
 /* RoundingDivideByPOT(SaturatingRoundingDoublingHighMul(x, mantissa), shift) + z for
  * x2 = 2 x with |x2| < 2^31, shift in 0...22: SMMULR, then the rounding shift with
  * sign_mask = -1 (shift >= 1) or 0 (shift 0) and offset = nudge + z * 2^shift
- * (`addInt8`'s bounded path; the same argument as `hard_bounded_requantize`). */
+ * (`addInt8`'s bounded path; the same argument as `hard_bounded_requantize_doubled`). */
 static inline int32_t hard_bounded_scale(int32_t x2, int32_t mantissa, int32_t shift, int32_t sign_mask,
                                          int32_t offset) {
     int32_t h = hard_smmulr(x2, mantissa);
@@ -200,6 +184,36 @@ static inline int32_t hard_bounded_scale(int32_t x2, int32_t mantissa, int32_t s
 typedef struct {
     int32_t a0, a1, a2, a3, a4, a5;
 } hard_acc6;
+
+/* The dot products of six positions over `n` steps of four input channels (label 1, the
+ * loop), shared by `hard_dense_dot6` and `hard_dense_channels6_bounded`: per step one weight
+ * word split into even and odd halfword pairs (e, o), six positions' widened input pairs
+ * loaded two words at a time (x0, x1), twelve SMLADs into a0...a5. */
+#define HARD_DENSE_DOT_LOOP \
+        "1:\n\t" \
+        "ldr     %[e], [%[w]], #4\n\t" \
+        "ldrd    %[x0], %[x1], [%[v]], #48\n\t" \
+        "sxtb16  %[o], %[e], ror #8\n\t" \
+        "sxtb16  %[e], %[e]\n\t" \
+        "smlad   %[a0], %[x0], %[e], %[a0]\n\t" \
+        "smlad   %[a0], %[x1], %[o], %[a0]\n\t" \
+        "ldrd    %[x0], %[x1], [%[v], #-40]\n\t" \
+        "smlad   %[a1], %[x0], %[e], %[a1]\n\t" \
+        "smlad   %[a1], %[x1], %[o], %[a1]\n\t" \
+        "ldrd    %[x0], %[x1], [%[v], #-32]\n\t" \
+        "smlad   %[a2], %[x0], %[e], %[a2]\n\t" \
+        "smlad   %[a2], %[x1], %[o], %[a2]\n\t" \
+        "ldrd    %[x0], %[x1], [%[v], #-24]\n\t" \
+        "smlad   %[a3], %[x0], %[e], %[a3]\n\t" \
+        "smlad   %[a3], %[x1], %[o], %[a3]\n\t" \
+        "ldrd    %[x0], %[x1], [%[v], #-16]\n\t" \
+        "smlad   %[a4], %[x0], %[e], %[a4]\n\t" \
+        "smlad   %[a4], %[x1], %[o], %[a4]\n\t" \
+        "ldrd    %[x0], %[x1], [%[v], #-8]\n\t" \
+        "smlad   %[a5], %[x0], %[e], %[a5]\n\t" \
+        "smlad   %[a5], %[x1], %[o], %[a5]\n\t" \
+        "subs    %[n], %[n], #1\n\t" \
+        "bne     1b\n\t"
 
 /* The inner loop of the dense convolution: for s in 0..<steps (>= 1), the weight word
  * w[4s...4s+3] is split into its even and odd bytes (SXTB16) and multiplied into each of six
@@ -214,30 +228,7 @@ static inline hard_acc6 hard_dense_dot6(const int8_t *w, const uint32_t *v, int3
     int32_t a0 = bias, a1 = bias, a2 = bias, a3 = bias, a4 = bias, a5 = bias;
     uint32_t e, o, x0, x1;
     __asm__ volatile(
-        "1:\n\t"
-        "ldr    %[e], [%[w]], #4\n\t"
-        "ldrd   %[x0], %[x1], [%[v]], #48\n\t"
-        "sxtb16 %[o], %[e], ror #8\n\t"
-        "sxtb16 %[e], %[e]\n\t"
-        "smlad  %[a0], %[x0], %[e], %[a0]\n\t"
-        "smlad  %[a0], %[x1], %[o], %[a0]\n\t"
-        "ldrd   %[x0], %[x1], [%[v], #-40]\n\t"
-        "smlad  %[a1], %[x0], %[e], %[a1]\n\t"
-        "smlad  %[a1], %[x1], %[o], %[a1]\n\t"
-        "ldrd   %[x0], %[x1], [%[v], #-32]\n\t"
-        "smlad  %[a2], %[x0], %[e], %[a2]\n\t"
-        "smlad  %[a2], %[x1], %[o], %[a2]\n\t"
-        "ldrd   %[x0], %[x1], [%[v], #-24]\n\t"
-        "smlad  %[a3], %[x0], %[e], %[a3]\n\t"
-        "smlad  %[a3], %[x1], %[o], %[a3]\n\t"
-        "ldrd   %[x0], %[x1], [%[v], #-16]\n\t"
-        "smlad  %[a4], %[x0], %[e], %[a4]\n\t"
-        "smlad  %[a4], %[x1], %[o], %[a4]\n\t"
-        "ldrd   %[x0], %[x1], [%[v], #-8]\n\t"
-        "smlad  %[a5], %[x0], %[e], %[a5]\n\t"
-        "smlad  %[a5], %[x1], %[o], %[a5]\n\t"
-        "subs   %[n], %[n], #1\n\t"
-        "bne    1b\n\t"
+        HARD_DENSE_DOT_LOOP
         : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [a4] "+r"(a4), [a5] "+r"(a5),
           [w] "+r"(w), [v] "+r"(v), [n] "+r"(steps),
           [e] "=&r"(e), [o] "=&r"(o), [x0] "=&r"(x0), [x1] "=&r"(x1)
@@ -316,30 +307,7 @@ static inline hard_acc6 hard_dense_dot6(const int8_t *w, const uint32_t *v, int3
         "mov     %[a4], %[a0]\n\t" "mov %[a5], %[a0]\n\t" \
         "ldr     %[v], [sp, #20]\n\t" \
         "ldr     %[n], [sp, #24]\n\t" \
-        "1:\n\t" \
-        "ldr     %[e], [%[w]], #4\n\t" \
-        "ldrd    %[x0], %[x1], [%[v]], #48\n\t" \
-        "sxtb16  %[o], %[e], ror #8\n\t" \
-        "sxtb16  %[e], %[e]\n\t" \
-        "smlad   %[a0], %[x0], %[e], %[a0]\n\t" \
-        "smlad   %[a0], %[x1], %[o], %[a0]\n\t" \
-        "ldrd    %[x0], %[x1], [%[v], #-40]\n\t" \
-        "smlad   %[a1], %[x0], %[e], %[a1]\n\t" \
-        "smlad   %[a1], %[x1], %[o], %[a1]\n\t" \
-        "ldrd    %[x0], %[x1], [%[v], #-32]\n\t" \
-        "smlad   %[a2], %[x0], %[e], %[a2]\n\t" \
-        "smlad   %[a2], %[x1], %[o], %[a2]\n\t" \
-        "ldrd    %[x0], %[x1], [%[v], #-24]\n\t" \
-        "smlad   %[a3], %[x0], %[e], %[a3]\n\t" \
-        "smlad   %[a3], %[x1], %[o], %[a3]\n\t" \
-        "ldrd    %[x0], %[x1], [%[v], #-16]\n\t" \
-        "smlad   %[a4], %[x0], %[e], %[a4]\n\t" \
-        "smlad   %[a4], %[x1], %[o], %[a4]\n\t" \
-        "ldrd    %[x0], %[x1], [%[v], #-8]\n\t" \
-        "smlad   %[a5], %[x0], %[e], %[a5]\n\t" \
-        "smlad   %[a5], %[x1], %[o], %[a5]\n\t" \
-        "subs    %[n], %[n], #1\n\t" \
-        "bne     1b\n\t" \
+        HARD_DENSE_DOT_LOOP \
         "ldrd    %[v], %[n], [sp, #4]\n\t"      /* table, out */ \
         "add     %[o], %[n], #1\n\t" \
         "str     %[o], [sp, #8]\n\t"            /* the next channel's out */ \
@@ -394,6 +362,7 @@ static inline void hard_dense_channels6_bounded(const int8_t *w, const uint32_t 
     }
 #endif
 }
+#undef HARD_DENSE_DOT_LOOP
 #undef HARD_DENSE_SRC_D
 #undef HARD_DENSE_SRC_S
 #undef HARD_DENSE_SIGN_U

@@ -88,7 +88,8 @@ public struct CycleModel {
         return pairs
     }
 
-    /// Whether an instruction can end a block by itself (a branch, or a write to PC).
+    /// Whether an instruction may end a block by itself: a branch, or anything naming PC (a
+    /// literal load too: a pair it rules out is only costed in halves, as before).
     static func isControlFlow(_ i: TracedInstruction) -> Bool {
         var m = String(i.mnemonic)
         if m.hasSuffix(".w") || m.hasSuffix(".n") { m.removeLast(2) }

@@ -12,8 +12,6 @@ public protocol ChannelRequantizer {
     func pair(_ a: Int32, _ b: Int32, _ channel: Int) -> (Int8, Int8)
     /// Four accumulators of one channel (four output positions).
     func four(_ a: Int32, _ b: Int32, _ c: Int32, _ d: Int32, _ channel: Int) -> (Int8, Int8, Int8, Int8)
-    /// Channels c...c+3 into out[0...3].
-    func quad(_ out: UnsafeMutablePointer<Int8>, _ a0: Int32, _ a1: Int32, _ a2: Int32, _ a3: Int32, _ c: Int)
     /// 1 or 2: a kernel that can scale its accumulators for free (the depthwise kernel, through
     /// its widened weights and biases) multiplies them by this and calls `quadScaled`.
     static var accumulatorScale: Int32 { get }
@@ -28,7 +26,8 @@ public protocol ChannelRequantizer {
     /// Whether some record's sign mask is 0 (a channel with shift 0): the assembly then takes
     /// the mask into account, one instruction more per output.
     var boundedMasked: Bool { get }
-    /// `quad` of accumulators multiplied by `accumulatorScale`.
+    /// Channels c...c+3 into out[0...3], from accumulators multiplied by `accumulatorScale`
+    /// (or 2^`accumulatorShift(c)` where `leftShifts` says so).
     func quadScaled(_ out: UnsafeMutablePointer<Int8>, _ a0: Int32, _ a1: Int32, _ a2: Int32, _ a3: Int32, _ c: Int)
 }
 
@@ -43,7 +42,10 @@ extension ChannelRequantizer {
 
     @inline(__always)
     public func quadScaled(_ out: UnsafeMutablePointer<Int8>, _ a0: Int32, _ a1: Int32, _ a2: Int32, _ a3: Int32, _ c: Int) {
-        quad(out, a0, a1, a2, a3, c)
+        out[0] = self(a0, c)
+        out[1] = self(a1, c &+ 1)
+        out[2] = self(a2, c &+ 2)
+        out[3] = self(a3, c &+ 3)
     }
 
     @inline(__always)
@@ -54,14 +56,6 @@ extension ChannelRequantizer {
     @inline(__always)
     public func four(_ a: Int32, _ b: Int32, _ c: Int32, _ d: Int32, _ channel: Int) -> (Int8, Int8, Int8, Int8) {
         (self(a, channel), self(b, channel), self(c, channel), self(d, channel))
-    }
-
-    @inline(__always)
-    public func quad(_ out: UnsafeMutablePointer<Int8>, _ a0: Int32, _ a1: Int32, _ a2: Int32, _ a3: Int32, _ c: Int) {
-        out[0] = self(a0, c)
-        out[1] = self(a1, c &+ 1)
-        out[2] = self(a2, c &+ 2)
-        out[3] = self(a3, c &+ 3)
     }
 }
 
@@ -173,12 +167,6 @@ public struct BoundedRequantizer: ChannelRequantizer {
     public func four(_ a: Int32, _ b: Int32, _ c: Int32, _ d: Int32, _ channel: Int) -> (Int8, Int8, Int8, Int8) {
         let q = table + Self.recordWords &* channel, k = accumulatorShift(channel)
         return (requantized(a &<< k, q), requantized(b &<< k, q), requantized(c &<< k, q), requantized(d &<< k, q))
-    }
-
-    @inline(__always)
-    public func quad(_ out: UnsafeMutablePointer<Int8>, _ a0: Int32, _ a1: Int32, _ a2: Int32, _ a3: Int32, _ c: Int) {
-        quadScaled(out, a0 &<< accumulatorShift(c), a1 &<< accumulatorShift(c &+ 1), a2 &<< accumulatorShift(c &+ 2),
-                   a3 &<< accumulatorShift(c &+ 3), c)
     }
 
     /// The accumulators doubled: SMMLAR takes 2 acc as it is (`hard_bounded_requantize_masked`).

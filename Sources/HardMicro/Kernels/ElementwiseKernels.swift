@@ -58,7 +58,7 @@ public func addInt8(_ a: UnsafePointer<Int8>, _ b: UnsafePointer<Int8>, _ y: Uns
         }
         var a = a, b = b, y = y
         if ro > 0 && lo == -128 && hi == 127 {
-            // The output's rounding shift without the mask (ro >= 1): hard_bounded_requantize's
+            // The output's rounding shift without the mask (ro >= 1): hard_bounded_requantize_doubled's
             // form, whose SSAT is the whole clamp.
             for _ in 0..<count {
                 let sum2 = t1[Int(a.pointee)] &+ t2[Int(b.pointee)]
